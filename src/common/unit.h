@@ -1,0 +1,25 @@
+/* unit: the includes every cmocka unit test needs, in the order cmocka
+ * requires, plus small assertions on berth errors. */
+#ifndef BERTH_COMMON_UNIT_H
+#define BERTH_COMMON_UNIT_H
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+#include <string.h>
+
+#include "common/error.h"
+
+/* Assert that err is set and its message contains needle */
+#define assert_error_contains(err, needle)                                          \
+	do {                                                                        \
+		assert_non_null(err);                                               \
+		if (strstr((err)->msg, (needle)) == NULL)                           \
+			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle));    \
+	} while (0)
+
+#endif
