@@ -30,6 +30,7 @@ int atomic_tmp_open(int dirfd, const char *name, mode_t mode, struct atomic_tmp 
 		    berth_error_t **err);
 int atomic_tmp_commit(struct atomic_tmp *tmp, berth_error_t **err);
 void atomic_tmp_release(struct atomic_tmp *tmp);
+#define cleanup_atomic_tmp __attribute__((cleanup(atomic_tmp_release)))
 
 /* fsync the directory holding path (relative to dirfd) */
 int fsync_parent_at(int dirfd, const char *path, berth_error_t **err);

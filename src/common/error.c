@@ -19,7 +19,7 @@ static void error_render(berth_error_t *e)
 			strbuf_addstr(&sb, ": ");
 		strbuf_addstr(&sb, e->frames[i]);
 	}
-	if (e->errnum) {
+	if (e->errnum && e->show_errno) {
 		if (sb.len)
 			strbuf_addstr(&sb, ": ");
 		strbuf_addstr(&sb, strerror(e->errnum));
@@ -35,23 +35,40 @@ int berth_error_code(const berth_error_t *err)
 	return -err->errnum;
 }
 
-int berth_error_set(berth_error_t **err, int errnum, const char *fmt, ...)
+static int error_vset(berth_error_t **err, int errnum, int show_errno, const char *fmt,
+		      va_list ap)
 {
 	int code = errnum > 0 ? -errnum : -1;
 	if (err == NULL)
 		return code;
 	berth_error_free(*err);
 	berth_error_t *e = xzalloc(sizeof(*e));
-	va_list ap;
-	va_start(ap, fmt);
 	e->frames = xmalloc(sizeof(char *));
 	e->frames[0] = xvasprintf(fmt, ap);
-	va_end(ap);
 	e->n_frames = 1;
 	e->errnum = errnum > 0 ? errnum : 0;
+	e->show_errno = show_errno;
 	error_render(e);
 	*err = e;
 	return code;
+}
+
+int berth_error_set(berth_error_t **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = error_vset(err, errnum, 1, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int berth_error_fail(berth_error_t **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = error_vset(err, errnum, 0, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int berth_error_wrap(berth_error_t **err, const char *fmt, ...)

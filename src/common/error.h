@@ -9,6 +9,7 @@
 
 typedef struct berth_error {
 	int errnum;     /* errno of the root cause, 0 when there is none */
+	int show_errno; /* append strerror(errnum) to msg */
 	char *msg;      /* rendered chain; owned */
 	char **frames;  /* frames[0] is the outermost context; owned */
 	size_t n_frames;
@@ -18,6 +19,12 @@ typedef struct berth_error {
  * is freed.  Returns a negative value: -errnum, or -1 when errnum is 0, so
  * that `return berth_error_set(err, errno, "open '%s'", p);` reads well. */
 int berth_error_set(berth_error_t **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Like berth_error_set, but errnum only classifies the error (EINVAL for
+ * bad input, ENOENT for a missing object, ...) and its strerror text is not
+ * appended: for errors whose message already says everything. */
+int berth_error_fail(berth_error_t **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Add an outer context frame to *err.  Returns the same negative value as

@@ -54,7 +54,7 @@ int log_level_parse(const char *s, enum log_level *ret, berth_error_t **err)
 			return 0;
 		}
 	}
-	return berth_error_set(err, EINVAL, "unknown log level '%s' (use error, warn, info or debug)",
+	return berth_error_fail(err, EINVAL, "unknown log level '%s' (use error, warn, info or debug)",
 			       s ? s : "");
 }
 
@@ -68,7 +68,7 @@ int log_format_parse(const char *s, enum log_format *ret, berth_error_t **err)
 		*ret = LOG_FORMAT_JSON;
 		return 0;
 	}
-	return berth_error_set(err, EINVAL, "unknown log format '%s' (use text or json)", s ? s : "");
+	return berth_error_fail(err, EINVAL, "unknown log format '%s' (use text or json)", s ? s : "");
 }
 
 void log_set_prog(const char *prog)

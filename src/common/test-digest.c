@@ -52,7 +52,7 @@ static void test_parse_roundtrip(void **state)
 	digest_format(&d, s);
 	assert_string_equal(s, ABC_SHA);
 	assert_true(digest_valid(EMPTY_SHA));
-	assert_int_equal(digest_parse_hex(ABC_SHA + 7, &d, NULL), 0);
+	assert_int_equal(digest_parse_hex(&ABC_SHA[7], &d, NULL), 0);
 }
 
 static void test_parse_refuses(void **state)

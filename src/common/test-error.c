@@ -71,6 +71,17 @@ static void test_set_replaces_previous(void **state)
 	assert_int_equal(err->n_frames, 1);
 }
 
+static void test_fail_hides_strerror(void **state)
+{
+	cleanup_error berth_error_t *err = NULL;
+	assert_int_equal(berth_error_fail(&err, EINVAL, "process.cwd: must be absolute"), -EINVAL);
+	assert_int_equal(err->errnum, EINVAL);
+	assert_string_equal(err->msg, "process.cwd: must be absolute");
+	berth_error_wrap(&err, "load '%s'", "config.json");
+	assert_string_equal(err->msg, "load 'config.json': process.cwd: must be absolute");
+	assert_int_equal(berth_error_code(err), -EINVAL);
+}
+
 static void test_hostile_format_arguments(void **state)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -87,6 +98,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_chain),
 		cmocka_unit_test(test_null_err_is_allowed),
 		cmocka_unit_test(test_set_replaces_previous),
+		cmocka_unit_test(test_fail_hides_strerror),
 		cmocka_unit_test(test_hostile_format_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
