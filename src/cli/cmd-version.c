@@ -13,8 +13,10 @@ int cmd_version(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "berth version: unexpected argument '%s'\n"
-				"Usage:  berth version\n", argv[1]);
+		fprintf(stderr,
+			"berth version: unexpected argument '%s'\n"
+			"Usage:  berth version\n",
+			argv[1]);
 		return CLI_EXIT_FAILURE;
 	}
 	printf("Client:\n Version:    %s\n Git commit: %s\n OS/Arch:    linux/amd64\n",

@@ -44,7 +44,6 @@ int cli_dispatch(int argc, char **argv)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr,
-		"berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
+	fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
 	return CLI_EXIT_FAILURE;
 }

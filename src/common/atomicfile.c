@@ -27,7 +27,6 @@
 /* Keep ".<name>.tmp-<16 hex>" within NAME_MAX by shortening a long name */
 #define TMP_BASE_MAX 200
 
-
 static uint64_t random_u64(void)
 {
 	uint64_t v;

@@ -21,10 +21,10 @@ int atomic_write_file(const char *path, const void *data, size_t len, mode_t mod
  * atomic_tmp_release aborts an uncommitted temp file, so it is safe as a
  * cleanup on every path. */
 struct atomic_tmp {
-	int dirfd;       /* not owned */
+	int dirfd; /* not owned */
 	int fd;
-	char *tmp_name;  /* relative to dirfd */
-	char *name;      /* target, relative to dirfd */
+	char *tmp_name; /* relative to dirfd */
+	char *name;     /* target, relative to dirfd */
 };
 int atomic_tmp_open(int dirfd, const char *name, mode_t mode, struct atomic_tmp *ret,
 		    berth_error_t **err);

@@ -62,6 +62,75 @@ static size_t depth_exceeded_line(const char *buf, size_t len, size_t max_depth)
 	return 0;
 }
 
+/* jansson keeps integers as signed 64-bit and refuses larger literals, but
+ * OCI configs carry uint64 values up to UINT64_MAX (dockerd writes
+ * RLIM_INFINITY, 18446744073709551615, for an unlimited ulimit).  Such
+ * literals are rewritten, before jansson sees them, into a string holding
+ * BJSON_U64_MARKER and the digits; bjson_get_uint64 reads it back and
+ * bjson_dump turns it into the bare number again. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Does the integer literal buf[0..n) exceed INT64_MAX but fit in uint64? */
+static bool literal_is_big_u64(const char *buf, size_t n)
+{
+	if (n < 19 || n > 20 || buf[0] == '0')
+		return false;
+	char digits[21];
+	memcpy(digits, buf, n);
+	digits[n] = '\0';
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(digits, &end, 10);
+	return errno == 0 && *end == '\0' && v > (unsigned long long)INT64_MAX;
+}
+
+/* Returns a rewritten copy of buf when it holds big literals, else NULL */
+static char *rewrite_big_u64(const char *buf, size_t len, size_t *ret_len)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t copied = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			continue;
+		}
+		if (!is_digit(c) ||
+		    (i > 0 && (is_digit(buf[i - 1]) || buf[i - 1] == '-' || buf[i - 1] == '.' ||
+			       buf[i - 1] == 'e' || buf[i - 1] == 'E' || buf[i - 1] == '+')))
+			continue;
+		size_t j = i;
+		while (j < len && is_digit(buf[j]))
+			j++;
+		bool integral = j == len || (buf[j] != '.' && buf[j] != 'e' && buf[j] != 'E');
+		if (integral && literal_is_big_u64(buf + i, j - i)) {
+			strbuf_add(&out, buf + copied, i - copied);
+			strbuf_addstr(&out, "\"" BJSON_U64_MARKER);
+			strbuf_add(&out, buf + i, j - i);
+			strbuf_addch(&out, '"');
+			copied = j;
+		}
+		i = j - 1;
+	}
+	if (copied == 0) {
+		strbuf_release(&out);
+		return NULL;
+	}
+	strbuf_add(&out, buf + copied, len - copied);
+	return strbuf_detach(&out, ret_len);
+}
+
 int bjson_load(const char *buf, size_t len, const char *what, size_t max_size, size_t max_depth,
 	       json_t **ret, berth_error_t **err)
 {
@@ -74,22 +143,30 @@ int bjson_load(const char *buf, size_t len, const char *what, size_t max_size, s
 	if (buf == NULL && len > 0)
 		return berth_error_fail(err, EINVAL, "%s: no buffer", what);
 	if (len > max_size)
-		return berth_error_fail(err, EFBIG, "%s: JSON is %zu bytes, more than the limit of %zu",
-				       what, len, max_size);
+		return berth_error_fail(err, EFBIG,
+					"%s: JSON is %zu bytes, more than the limit of %zu", what,
+					len, max_size);
 	size_t line = depth_exceeded_line(buf, len, max_depth);
 	if (line)
-		return berth_error_fail(err, EINVAL, "%s: JSON nested deeper than %zu levels at line %zu",
-				       what, max_depth, line);
+		return berth_error_fail(err, EINVAL,
+					"%s: JSON nested deeper than %zu levels at line %zu", what,
+					max_depth, line);
 
 	/* No JSON_ALLOW_NUL: a "\u0000" escape and a raw NUL byte are both
 	 * refused, so every string we hand out is a C string.  Trailing
 	 * garbage is refused because JSON_DISABLE_EOF_CHECK is not set. */
+	size_t big_len = 0;
+	cleanup_free char *big = buf ? rewrite_big_u64(buf, len, &big_len) : NULL;
+	if (big) {
+		buf = big;
+		len = big_len;
+	}
 	json_error_t jerr;
 	size_t jflags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY;
 	json_t *j = json_loadb(buf ? buf : "", len, jflags, &jerr);
 	if (j == NULL)
-		return berth_error_fail(err, EINVAL, "%s: invalid JSON at line %d, column %d: %s", what,
-				       jerr.line, jerr.column, jerr.text);
+		return berth_error_fail(err, EINVAL, "%s: invalid JSON at line %d, column %d: %s",
+					what, jerr.line, jerr.column, jerr.text);
 	*ret = j;
 	return 0;
 }
@@ -120,8 +197,9 @@ int bjson_load_file(const char *path, size_t max_size, size_t max_depth, json_t 
 		strbuf_setlen(&sb, sb.len + (size_t)n);
 	}
 	if (sb.len > max_size)
-		return berth_error_fail(err, EFBIG, "%s: file is larger than the limit of %zu bytes", path,
-				       max_size);
+		return berth_error_fail(err, EFBIG,
+					"%s: file is larger than the limit of %zu bytes", path,
+					max_size);
 	return bjson_load(sb.buf, sb.len, path, max_size, max_depth, ret, err);
 }
 
@@ -188,8 +266,8 @@ static int type_error(berth_error_t **err, const char *where, const char *key, c
 /* Look up obj[key].  Returns 1 with *ret set when there is a value to
  * type-check (an explicit null included, unless BJSON_ALLOW_NULL), 0 when
  * the field counts as absent and that is allowed, < 0 on error. */
-static int field_get(const json_t *obj, const char *where, const char *key,
-		     enum bjson_flags flags, json_t **ret, berth_error_t **err)
+static int field_get(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
+		     json_t **ret, berth_error_t **err)
 {
 	if (!json_is_object(obj))
 		return type_error(err, where, NULL, "an object", obj);
@@ -260,6 +338,18 @@ int bjson_get_int64(const json_t *obj, const char *where, const char *key, enum 
 static int get_unsigned(const json_t *obj, const char *where, const char *key,
 			enum bjson_flags flags, uint64_t max, uint64_t *ret, berth_error_t **err)
 {
+	json_t *v = NULL;
+	if (field_get(obj, where, key, flags, &v, NULL) > 0 && json_is_string(v) &&
+	    strncmp(json_string_value(v), BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0) {
+		unsigned long long big =
+			strtoull(json_string_value(v) + strlen(BJSON_U64_MARKER), NULL, 10);
+		if (big > max)
+			return field_error(err, ERANGE, where, key,
+					   "%llu is out of range [0, %llu]", big,
+					   (unsigned long long)max);
+		*ret = big;
+		return 1;
+	}
 	json_int_t n = 0;
 	int r = get_integer(obj, where, key, flags, &n, err);
 	if (r <= 0)
@@ -364,15 +454,51 @@ int bjson_check_known_keys(const json_t *obj, const char *where, const char *con
 	const char *k;
 	json_t *v;
 	/* jansson's iteration API wants a mutable object; we only read it */
-	json_object_foreach ((json_t *)obj, k, v) {
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		bool found = false;
 		for (const char *const *p = known; p && *p && !found; p++)
 			found = strcmp(*p, k) == 0;
 		if (!found)
-			return field_error(err, EINVAL, where, NULL, "unknown field '%.*s'", QUOTE_MAX,
-					   k);
+			return field_error(err, EINVAL, where, NULL, "unknown field '%.*s'",
+					   QUOTE_MAX, k);
 	}
 	return 0;
+}
+
+json_t *bjson_uint64(uint64_t v)
+{
+	if (v <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)v);
+	char buf[64];
+	snprintf(buf, sizeof(buf), BJSON_U64_MARKER "%llu", (unsigned long long)v);
+	return json_string(buf);
+}
+
+/* Turn every "<marker><digits>" string of the dump back into a number */
+static char *unmark_big_u64(char *s)
+{
+	static const char pat[] = "\"" BJSON_U64_MARKER;
+	if (strstr(s, pat) == NULL)
+		return s;
+	struct strbuf out = STRBUF_INIT;
+	const char *p = s, *hit;
+	while ((hit = strstr(p, pat)) != NULL) {
+		const char *d = hit + strlen(pat), *e = d;
+		while (is_digit(*e))
+			e++;
+		if (*e != '"' || e == d) { /* not ours after all: copy it as is */
+			strbuf_add(&out, p, (size_t)(d - p));
+			p = d;
+			continue;
+		}
+		strbuf_add(&out, p, (size_t)(hit - p));
+		strbuf_add(&out, d, (size_t)(e - d));
+		p = e + 1;
+	}
+	strbuf_addstr(&out, p);
+	free(s);
+	return strbuf_detach(&out, NULL);
 }
 
 char *bjson_dump(const json_t *v)
@@ -386,5 +512,5 @@ char *bjson_dump(const json_t *v)
 		fprintf(stderr, "berth: cannot serialise JSON\n");
 		abort();
 	}
-	return s;
+	return unmark_big_u64(s);
 }

@@ -74,6 +74,14 @@ int bjson_get_strv(const json_t *obj, const char *where, const char *key, enum b
 int bjson_check_known_keys(const json_t *obj, const char *where, const char *const *known,
 			   berth_error_t **err);
 
+/* Integers above INT64_MAX (up to UINT64_MAX) do not fit jansson; bjson_load
+ * turns them into strings starting with this marker (U+FDD0, a Unicode
+ * noncharacter), bjson_get_uint64 reads them, bjson_uint64 makes them and
+ * bjson_dump prints them as bare numbers again. */
+#define BJSON_U64_MARKER "\xef\xb7\x90u64:"
+/* A JSON value for v: an integer, or a marked string above INT64_MAX */
+json_t *bjson_uint64(uint64_t v);
+
 /* Serialise compactly (JSON_COMPACT, keys in insertion order); caller frees */
 char *bjson_dump(const json_t *v);
 

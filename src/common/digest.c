@@ -50,13 +50,15 @@ static int hex_decode(const char *hex, struct digest *ret)
 static int hex_error(const char *whole, const char *hex, int r, berth_error_t **err)
 {
 	if (r < 0)
-		return berth_error_fail(err, EINVAL,
-				       "invalid digest '%.*s': want 64 hex characters after 'sha256:', got %zu%s",
-				       QUOTE_MAX, whole, strnlen(hex, DIGEST_HEX_LEN + 1),
-				       strnlen(hex, DIGEST_HEX_LEN + 1) > DIGEST_HEX_LEN ? " or more" : "");
-	return berth_error_fail(err, EINVAL,
-			       "invalid digest '%.*s': character %d of the hex part is not lowercase hex",
-			       QUOTE_MAX, whole, r);
+		return berth_error_fail(
+			err, EINVAL,
+			"invalid digest '%.*s': want 64 hex characters after 'sha256:', got %zu%s",
+			QUOTE_MAX, whole, strnlen(hex, DIGEST_HEX_LEN + 1),
+			strnlen(hex, DIGEST_HEX_LEN + 1) > DIGEST_HEX_LEN ? " or more" : "");
+	return berth_error_fail(
+		err, EINVAL,
+		"invalid digest '%.*s': character %d of the hex part is not lowercase hex",
+		QUOTE_MAX, whole, r);
 }
 
 int digest_parse_hex(const char *hex, struct digest *ret, berth_error_t **err)
@@ -71,13 +73,15 @@ int digest_parse(const char *s, struct digest *ret, berth_error_t **err)
 		return berth_error_fail(err, EINVAL, "invalid digest: empty");
 	const char *colon = strchr(s, ':');
 	if (colon == NULL)
-		return berth_error_fail(err, EINVAL,
-				       "invalid digest '%.*s': want 'sha256:' followed by 64 hex characters",
-				       QUOTE_MAX, s);
+		return berth_error_fail(
+			err, EINVAL,
+			"invalid digest '%.*s': want 'sha256:' followed by 64 hex characters",
+			QUOTE_MAX, s);
 	if ((size_t)(colon - s) != 6 || strncmp(s, "sha256", 6) != 0)
-		return berth_error_fail(err, EINVAL,
-				       "invalid digest '%.*s': unsupported algorithm '%.*s' (only sha256)",
-				       QUOTE_MAX, s, (int)((colon - s) > 32 ? 32 : colon - s), s);
+		return berth_error_fail(
+			err, EINVAL,
+			"invalid digest '%.*s': unsupported algorithm '%.*s' (only sha256)",
+			QUOTE_MAX, s, (int)((colon - s) > 32 ? 32 : colon - s), s);
 	int r = hex_decode(colon + 1, ret);
 	return r == 0 ? 0 : hex_error(s, colon + 1, r, err);
 }
@@ -125,7 +129,7 @@ int digest_verify(const struct digest *expected, const struct digest *actual, co
 	digest_format(expected, e);
 	digest_format(actual, a);
 	return berth_error_fail(err, EILSEQ, "%s: digest mismatch: expected %s, got %s",
-			       what ? what : "content", e, a);
+				what ? what : "content", e, a);
 }
 
 struct digest_hasher *digest_hasher_new(void)

@@ -1,6 +1,7 @@
 /* error: construction, wrapping and rendering of berth_error_t.  Invariant:
  * after any call, err->msg equals the frames joined by ": ", followed by
  * strerror(errnum) when errnum is set. */
+#define BERTH_ERROR_IMPL 1 /* the definitions below must not meet the analyzer macros */
 #include "common/error.h"
 
 #include <stdarg.h>
@@ -35,8 +36,8 @@ int berth_error_code(const berth_error_t *err)
 	return -err->errnum;
 }
 
-static int error_vset(berth_error_t **err, int errnum, int show_errno, const char *fmt,
-		      va_list ap)
+__attribute__((format(printf, 4, 0))) static int
+error_vset(berth_error_t **err, int errnum, int show_errno, const char *fmt, va_list ap)
 {
 	int code = errnum > 0 ? -errnum : -1;
 	if (err == NULL)

@@ -19,8 +19,8 @@
 static struct {
 	enum log_level level;
 	enum log_format format;
-	int fd;       /* -1: stderr */
-	bool own_fd;  /* fd was opened by log_set_file */
+	int fd;      /* -1: stderr */
+	bool own_fd; /* fd was opened by log_set_file */
 	const char *prog;
 } log_state = { LOG_LEVEL_WARN, LOG_FORMAT_TEXT, -1, false, NULL };
 
@@ -44,9 +44,10 @@ int log_level_parse(const char *s, enum log_level *ret, berth_error_t **err)
 		const char *name;
 		enum log_level level;
 	} names[] = {
-		{ "error", LOG_LEVEL_ERROR }, { "fatal", LOG_LEVEL_ERROR }, { "panic", LOG_LEVEL_ERROR },
-		{ "warn", LOG_LEVEL_WARN },   { "warning", LOG_LEVEL_WARN }, { "info", LOG_LEVEL_INFO },
-		{ "debug", LOG_LEVEL_DEBUG }, { "trace", LOG_LEVEL_DEBUG },
+		{ "error", LOG_LEVEL_ERROR },  { "fatal", LOG_LEVEL_ERROR },
+		{ "panic", LOG_LEVEL_ERROR },  { "warn", LOG_LEVEL_WARN },
+		{ "warning", LOG_LEVEL_WARN }, { "info", LOG_LEVEL_INFO },
+		{ "debug", LOG_LEVEL_DEBUG },  { "trace", LOG_LEVEL_DEBUG },
 	};
 	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcasecmp(s, names[i].name) == 0) {
@@ -54,8 +55,9 @@ int log_level_parse(const char *s, enum log_level *ret, berth_error_t **err)
 			return 0;
 		}
 	}
-	return berth_error_fail(err, EINVAL, "unknown log level '%s' (use error, warn, info or debug)",
-			       s ? s : "");
+	return berth_error_fail(err, EINVAL,
+				"unknown log level '%s' (use error, warn, info or debug)",
+				s ? s : "");
 }
 
 int log_format_parse(const char *s, enum log_format *ret, berth_error_t **err)
@@ -68,7 +70,8 @@ int log_format_parse(const char *s, enum log_format *ret, berth_error_t **err)
 		*ret = LOG_FORMAT_JSON;
 		return 0;
 	}
-	return berth_error_fail(err, EINVAL, "unknown log format '%s' (use text or json)", s ? s : "");
+	return berth_error_fail(err, EINVAL, "unknown log format '%s' (use text or json)",
+				s ? s : "");
 }
 
 void log_set_prog(const char *prog)

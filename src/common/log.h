@@ -40,14 +40,15 @@ int log_set_file(const char *path, berth_error_t **err);
 void log_set_fd(int fd);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)                                        \
-	do {                                                  \
-		if (log_get_level() >= LOG_LEVEL_DEBUG)       \
+#define log_debug(...)                                         \
+	do {                                                   \
+		if (log_get_level() >= LOG_LEVEL_DEBUG)        \
 			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); \
 	} while (0)
 

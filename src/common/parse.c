@@ -53,7 +53,7 @@ int parse_int_range(const char *s, int64_t min, int64_t max, int64_t *ret, berth
 		return r;
 	if (v < min || v > max)
 		return berth_error_fail(err, ERANGE, "number '%s' is out of range [%lld, %lld]", s,
-				       (long long)min, (long long)max);
+					(long long)min, (long long)max);
 	*ret = v;
 	return 0;
 }
@@ -76,7 +76,7 @@ int parse_uint32(const char *s, uint32_t *ret, berth_error_t **err)
 		return r;
 	if (v > UINT32_MAX)
 		return berth_error_fail(err, ERANGE, "number '%s' is out of range [0, %u]", s,
-				       UINT32_MAX);
+					UINT32_MAX);
 	*ret = (uint32_t)v;
 	return 0;
 }
@@ -97,7 +97,8 @@ int parse_size(const char *s, int64_t *ret, berth_error_t **err)
 	if (*end) {
 		const char *u = strchr(units, tolower((unsigned char)*end));
 		if (u == NULL || *u == '\0')
-			return berth_error_fail(err, EINVAL, "invalid size '%s': unknown unit '%s'", s, end);
+			return berth_error_fail(err, EINVAL, "invalid size '%s': unknown unit '%s'",
+						s, end);
 		for (long i = 0; i < u - units; i++)
 			mult *= 1024;
 		end++;
@@ -105,7 +106,8 @@ int parse_size(const char *s, int64_t *ret, berth_error_t **err)
 		if (u != units && (strcasecmp(end, "b") == 0 || strcasecmp(end, "ib") == 0))
 			end += strlen(end);
 		if (*end)
-			return berth_error_fail(err, EINVAL, "invalid size '%s': trailing '%s'", s, end);
+			return berth_error_fail(err, EINVAL, "invalid size '%s': trailing '%s'", s,
+						end);
 	}
 	double bytes = v * mult;
 	if (bytes >= 9.2e18)

@@ -14,7 +14,9 @@ struct strbuf {
 };
 
 extern char strbuf_empty[];
+/* clang-format off */
 #define STRBUF_INIT { 0, 0, strbuf_empty }
+/* clang-format on */
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 /* Frees the buffer and re-initialises sb */
@@ -24,13 +26,17 @@ char *strbuf_detach(struct strbuf *sb, size_t *ret_len);
 /* Room for at least extra more bytes plus the NUL */
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_setlen(struct strbuf *sb, size_t len);
-static inline void strbuf_reset(struct strbuf *sb) { strbuf_setlen(sb, 0); }
+static inline void strbuf_reset(struct strbuf *sb)
+{
+	strbuf_setlen(sb, 0);
+}
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Strip trailing whitespace */
 void strbuf_rtrim(struct strbuf *sb);
 

@@ -97,7 +97,8 @@ static void test_load_depth(void **state)
 	/* exactly max_depth levels are fine */
 	assert_int_equal(bjson_load("[[{\"a\":1}]]", 11, "t", 0, 3, &j, NULL), 0);
 	json_decref(j);
-	load_refuses("[[{\"a\":[]}]]", 12, 0, 3, "config.json: JSON nested deeper than 3 levels at line 1");
+	load_refuses("[[{\"a\":[]}]]", 12, 0, 3,
+		     "config.json: JSON nested deeper than 3 levels at line 1");
 	load_refuses("[\n[\n[\n[\n]]]]", 11, 0, 3, "deeper than 3 levels at line 4");
 	/* brackets inside strings, escaped quotes included, do not count */
 	const char *strs = "[\"[[[[\", \"\\\"[[[[\\\\\", \"{{{{\"]";
@@ -190,8 +191,9 @@ static void test_paths(void **state)
 	assert_string_equal(d, "process.args[3]");
 	assert_string_equal(e, "[0]");
 	cleanup_json json_t *j = load_ok("[{}, [], \"\", 1, 1.5, true, false, null]");
-	static const char *const names[] = { "an object", "an array", "a string", "an integer",
-					     "a real number", "a boolean", "a boolean", "null" };
+	static const char *const names[] = { "an object",  "an array",      "a string",
+					     "an integer", "a real number", "a boolean",
+					     "a boolean",  "null" };
 	for (size_t i = 0; i < 8; i++)
 		assert_string_equal(bjson_type_name(json_array_get(j, i)), names[i]);
 	assert_string_equal(bjson_type_name(NULL), "nothing");
@@ -213,7 +215,8 @@ static void test_getters_ok(void **state)
 	uint64_t u64 = 0;
 	uint32_t u32 = 0;
 	assert_int_equal(bjson_get_object(j, NULL, "process", BJSON_REQUIRED, &process, NULL), 0);
-	assert_int_equal(bjson_get_string(process, "process", "cwd", BJSON_REQUIRED, &cwd, NULL), 0);
+	assert_int_equal(bjson_get_string(process, "process", "cwd", BJSON_REQUIRED, &cwd, NULL),
+			 0);
 	assert_string_equal(cwd, "/");
 	assert_int_equal(bjson_get_bool(process, "process", "terminal", 0, &terminal, NULL), 0);
 	assert_true(terminal);
@@ -222,11 +225,14 @@ static void test_getters_ok(void **state)
 	assert_int_equal(u32, 1000);
 	assert_int_equal(bjson_get_int64(user, "process.user", "gid", 0, &i64, NULL), 0);
 	assert_int_equal(i64, -1);
-	assert_int_equal(bjson_get_uint64(user, "process.user", "big", 0, UINT64_MAX, &u64, NULL), 0);
+	assert_int_equal(bjson_get_uint64(user, "process.user", "big", 0, UINT64_MAX, &u64, NULL),
+			 0);
 	assert_int_equal(u64, 4294967296ull);
 	assert_int_equal(bjson_get_int64(user, "process.user", "huge", 0, &i64, NULL), 0);
 	assert_true(i64 == INT64_MAX);
-	assert_int_equal(bjson_get_int_range(user, "process.user", "uid", 0, 1000, 1000, &i64, NULL), 0);
+	assert_int_equal(bjson_get_int_range(user, "process.user", "uid", 0, 1000, 1000, &i64,
+					     NULL),
+			 0);
 	assert_int_equal(i64, 1000);
 	assert_int_equal(bjson_get_array(process, "process", "args", 0, &args, NULL), 0);
 	assert_int_equal(json_array_size(args), 3);
@@ -264,13 +270,17 @@ static void test_getters_absent_and_null(void **state)
 	assert_int_equal(bjson_get_string(process, "process", "missing", BJSON_REQUIRED, &s, &err),
 			 -EINVAL);
 	assert_string_equal(berth_error_cause(err), "process: missing required field 'missing'");
-	assert_true(bjson_get_object(j, NULL, "linux", BJSON_REQUIRED, &(json_t *){ NULL }, &err) < 0);
+	assert_true(bjson_get_object(j, NULL, "linux", BJSON_REQUIRED, &(json_t *){ NULL }, &err) <
+		    0);
 	assert_string_equal(berth_error_cause(err), "missing required field 'linux'");
-	assert_true(bjson_get_object(j, "", "linux", BJSON_REQUIRED, &(json_t *){ NULL }, &err) < 0);
+	assert_true(bjson_get_object(j, "", "linux", BJSON_REQUIRED, &(json_t *){ NULL }, &err) <
+		    0);
 	assert_string_equal(berth_error_cause(err), "missing required field 'linux'");
 	/* null with BJSON_ALLOW_NULL reads as absent, even when required */
 	berth_error_release(&err);
-	assert_int_equal(bjson_get_string(process, "process", "nothing", BJSON_ALLOW_NULL, &s, &err), 0);
+	assert_int_equal(bjson_get_string(process, "process", "nothing", BJSON_ALLOW_NULL, &s,
+					  &err),
+			 0);
 	assert_int_equal(bjson_get_string(process, "process", "nothing",
 					  BJSON_ALLOW_NULL | BJSON_REQUIRED, &s, &err),
 			 0);
@@ -279,8 +289,10 @@ static void test_getters_absent_and_null(void **state)
 	/* null without it is a type error, required or not */
 	assert_true(bjson_get_string(process, "process", "nothing", 0, &s, &err) < 0);
 	assert_string_equal(berth_error_cause(err), "process.nothing: expected a string, got null");
-	assert_true(bjson_get_uint32(process, "process", "nothing", BJSON_REQUIRED, &u32, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.nothing: expected an integer, got null");
+	assert_true(bjson_get_uint32(process, "process", "nothing", BJSON_REQUIRED, &u32, &err) <
+		    0);
+	assert_string_equal(berth_error_cause(err),
+			    "process.nothing: expected an integer, got null");
 	assert_string_equal(s, "default");
 	assert_int_equal(u32, 7);
 }
@@ -302,26 +314,34 @@ static void test_getters_wrong_types(void **state)
 	size_t n = 99;
 
 	assert_true(bjson_get_string(process, "process", "terminal", 0, &s, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.terminal: expected a string, got a boolean");
+	assert_string_equal(berth_error_cause(err),
+			    "process.terminal: expected a string, got a boolean");
 	assert_true(bjson_get_bool(process, "process", "cwd", 0, &b, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.cwd: expected a boolean, got a string");
+	assert_string_equal(berth_error_cause(err),
+			    "process.cwd: expected a boolean, got a string");
 	assert_true(bjson_get_int64(user, "process.user", "name", 0, &i64, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.user.name: expected an integer, got a string");
+	assert_string_equal(berth_error_cause(err),
+			    "process.user.name: expected an integer, got a string");
 	assert_true(bjson_get_uint32(user, "process.user", "name", 0, &u32, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.user.name: expected an integer, got a string");
+	assert_string_equal(berth_error_cause(err),
+			    "process.user.name: expected an integer, got a string");
 	assert_true(bjson_get_uint64(user, "process.user", "real", 0, 10, &u64, &err) < 0);
 	assert_string_equal(berth_error_cause(err),
 			    "process.user.real: expected an integer, got a real number");
 	assert_true(bjson_get_int_range(process, "process", "args", 0, 0, 1, &i64, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.args: expected an integer, got an array");
+	assert_string_equal(berth_error_cause(err),
+			    "process.args: expected an integer, got an array");
 	assert_true(bjson_get_object(process, "process", "args", 0, &o, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.args: expected an object, got an array");
+	assert_string_equal(berth_error_cause(err),
+			    "process.args: expected an object, got an array");
 	assert_true(bjson_get_array(process, "process", "user", 0, &o, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.user: expected an array, got an object");
+	assert_string_equal(berth_error_cause(err),
+			    "process.user: expected an array, got an object");
 	assert_true(bjson_get_strv(process, "process", "cwd", 0, &v, &n, &err) < 0);
 	assert_string_equal(berth_error_cause(err), "process.cwd: expected an array, got a string");
 	assert_true(bjson_get_strv(process, "process", "bad", 0, &v, &n, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.bad[3]: expected a string, got an integer");
+	assert_string_equal(berth_error_cause(err),
+			    "process.bad[3]: expected a string, got an integer");
 	assert_int_equal(err->errnum, EINVAL);
 	assert_true(bjson_get_strv(j, NULL, "hostname", 0, &v, &n, &err) < 0);
 	assert_string_equal(berth_error_cause(err), "hostname: expected an array, got a string");
@@ -341,15 +361,18 @@ static void test_getters_range(void **state)
 	assert_string_equal(berth_error_cause(err),
 			    "process.user.big: 4294967296 is out of range [0, 4294967295]");
 	assert_true(bjson_get_uint32(user, "process.user", "gid", 0, &u32, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.user.gid: -1 is out of range [0, 4294967295]");
+	assert_string_equal(berth_error_cause(err),
+			    "process.user.gid: -1 is out of range [0, 4294967295]");
 	assert_true(bjson_get_uint64(user, "process.user", "gid", 0, UINT64_MAX, &u64, &err) < 0);
 	assert_string_equal(berth_error_cause(err),
 			    "process.user.gid: -1 is out of range [0, 18446744073709551615]");
 	assert_true(bjson_get_uint64(user, "process.user", "uid", 0, 999, &u64, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.user.uid: 1000 is out of range [0, 999]");
+	assert_string_equal(berth_error_cause(err),
+			    "process.user.uid: 1000 is out of range [0, 999]");
 	assert_true(bjson_get_int_range(user, "process.user", "gid", 0, 0, 10, &i64, &err) < 0);
 	assert_string_equal(berth_error_cause(err), "process.user.gid: -1 is out of range [0, 10]");
-	assert_true(bjson_get_int_range(user, "process.user", "huge", 0, INT64_MIN, 0, &i64, &err) < 0);
+	assert_true(bjson_get_int_range(user, "process.user", "huge", 0, INT64_MIN, 0, &i64, &err) <
+		    0);
 	assert_error_contains(err, "9223372036854775807 is out of range [-9223372036854775808, 0]");
 	assert_int_equal(u32, 5);
 	assert_int_equal(u64, 5);
@@ -364,7 +387,8 @@ static void test_non_object_parent(void **state)
 	cleanup_error berth_error_t *err = NULL;
 	const char *s;
 	assert_true(bjson_get_string(args, "process.args", "x", 0, &s, &err) < 0);
-	assert_string_equal(berth_error_cause(err), "process.args: expected an object, got an array");
+	assert_string_equal(berth_error_cause(err),
+			    "process.args: expected an object, got an array");
 	assert_true(bjson_get_string(arr, NULL, "x", 0, &s, &err) < 0);
 	assert_string_equal(berth_error_cause(err), "expected an object, got an array");
 	assert_true(bjson_get_bool(NULL, "a.b", "x", 0, &(bool){ false }, &err) < 0);
@@ -381,7 +405,9 @@ static void test_known_keys(void **state)
 	static const char *const root_keys[] = { "path", "readonly", NULL };
 	static const char *const few[] = { "process", NULL };
 	assert_int_equal(bjson_check_known_keys(j, NULL, top, &err), 0);
-	assert_int_equal(bjson_check_known_keys(json_object_get(j, "root"), "root", root_keys, &err), 0);
+	assert_int_equal(bjson_check_known_keys(json_object_get(j, "root"), "root", root_keys,
+						&err),
+			 0);
 	assert_int_equal(bjson_check_known_keys(j, NULL, few, &err), -EINVAL);
 	assert_string_equal(berth_error_cause(err), "unknown field 'root'");
 	assert_true(bjson_check_known_keys(json_object_get(j, "root"), "root", few, &err) < 0);
@@ -392,9 +418,44 @@ static void test_known_keys(void **state)
 	assert_string_equal(berth_error_cause(err), "unknown field 'process'");
 }
 
+static void test_big_uint64(void **state)
+{
+	static const char bigdoc[] = "{\"inf\":18446744073709551615,\"max\":9223372036854775807,"
+				     "\"big\":9223372036854775808,\"s\":\"18446744073709551615\","
+				     "\"neg\":-9223372036854775808,\"real\":18446744073709551615.0,"
+				     "\"arr\":[1,18446744073709551614]}";
+	cleanup_json json_t *j = NULL;
+	assert_int_equal(bjson_load(bigdoc, sizeof(bigdoc) - 1, "t", 0, 0, &j, NULL), 0);
+	uint64_t v = 0;
+	assert_int_equal(bjson_get_uint64(j, NULL, "inf", 0, UINT64_MAX, &v, NULL), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(bjson_get_uint64(j, NULL, "big", 0, UINT64_MAX, &v, NULL), 0);
+	assert_true(v == (uint64_t)INT64_MAX + 1);
+	assert_int_equal(bjson_get_uint64(j, NULL, "max", 0, UINT64_MAX, &v, NULL), 0);
+	assert_true(v == (uint64_t)INT64_MAX);
+	/* a real string of digits stays a string */
+	assert_true(bjson_get_uint64(j, NULL, "s", 0, UINT64_MAX, &v, NULL) < 0);
+	cleanup_error berth_error_t *err = NULL;
+	assert_true(bjson_get_uint32(j, NULL, "inf", 0, &(uint32_t){ 0 }, &err) < 0);
+	assert_error_contains(err, "inf: 18446744073709551615 is out of range");
+	/* the dump gives the same numbers back */
+	cleanup_free char *out = bjson_dump(j);
+	assert_non_null(strstr(out, "\"inf\":18446744073709551615"));
+	assert_non_null(strstr(out, "18446744073709551614]"));
+	assert_non_null(strstr(out, "\"s\":\"18446744073709551615\""));
+	json_t *made = bjson_uint64(UINT64_MAX);
+	cleanup_free char *m = bjson_dump(made);
+	json_decref(made);
+	assert_string_equal(m, "18446744073709551615");
+	/* beyond uint64 is still refused */
+	cleanup_json json_t *k = NULL;
+	assert_true(bjson_load("[18446744073709551616]", 22, "t", 0, 0, &k, NULL) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_big_uint64),
 		cmocka_unit_test(test_load_ok),
 		cmocka_unit_test(test_load_malformed),
 		cmocka_unit_test(test_load_trailing_and_dups),

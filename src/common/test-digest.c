@@ -34,7 +34,8 @@ static void test_streaming_equals_oneshot(void **state)
 	digest_buffer(buf, sizeof(buf), &a);
 	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
 	for (size_t off = 0; off < sizeof(buf); off += 333)
-		digest_hasher_update(h, buf + off, off + 333 > sizeof(buf) ? sizeof(buf) - off : 333);
+		digest_hasher_update(h, buf + off,
+				     off + 333 > sizeof(buf) ? sizeof(buf) - off : 333);
 	digest_hasher_final(h, &b);
 	assert_true(digest_equal(&a, &b));
 	digest_hasher_reset(h);
@@ -63,15 +64,24 @@ static void test_parse_refuses(void **state)
 	} bad[] = {
 		{ "", "empty" },
 		{ "abc", "want 'sha256:'" },
-		{ "sha512:" "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "only sha256" },
-		{ "SHA256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "only sha256" },
-		{ "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", "not lowercase hex" },
-		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a", "got 63" },
-		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad0", "or more" },
-		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015zz", "character 63" },
+		{ "sha512:"
+		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		  "only sha256" },
+		{ "SHA256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		  "only sha256" },
+		{ "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+		  "not lowercase hex" },
+		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+		  "got 63" },
+		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad0",
+		  "or more" },
+		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015zz",
+		  "character 63" },
 		{ "sha256:", "got 0" },
-		{ " sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "algorithm" },
-		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a\n", "character 64" },
+		{ " sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		  "algorithm" },
+		{ "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a\n",
+		  "character 64" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cleanup_error berth_error_t *err = NULL;
@@ -117,9 +127,12 @@ static void test_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_vectors),   cmocka_unit_test(test_streaming_equals_oneshot),
-		cmocka_unit_test(test_parse_roundtrip), cmocka_unit_test(test_parse_refuses),
-		cmocka_unit_test(test_verify),          cmocka_unit_test(test_fd),
+		cmocka_unit_test(test_known_vectors),
+		cmocka_unit_test(test_streaming_equals_oneshot),
+		cmocka_unit_test(test_parse_roundtrip),
+		cmocka_unit_test(test_parse_refuses),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

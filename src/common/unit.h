@@ -15,11 +15,11 @@
 #include "common/error.h"
 
 /* Assert that err is set and its message contains needle */
-#define assert_error_contains(err, needle)                                          \
-	do {                                                                        \
-		assert_non_null(err);                                               \
-		if (strstr((err)->msg, (needle)) == NULL)                           \
-			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle));    \
+#define assert_error_contains(err, needle)                                       \
+	do {                                                                     \
+		assert_non_null(err);                                            \
+		if (strstr((err)->msg, (needle)) == NULL)                        \
+			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle)); \
 	} while (0)
 
 #endif

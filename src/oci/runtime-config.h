@@ -24,7 +24,7 @@
 /* ---- process ---------------------------------------------------------- */
 
 struct oci_rlimit {
-	char *type; /* "RLIMIT_NOFILE"; validated against the known names */
+	char *type;   /* "RLIMIT_NOFILE"; validated against the known names */
 	int resource; /* the RLIMIT_* number for type */
 	uint64_t soft;
 	uint64_t hard;
@@ -82,10 +82,10 @@ struct oci_process {
 	bool has_console_size;
 	uint32_t console_height, console_width;
 	struct oci_user user;
-	char **args; /* NULL-terminated; required for start, may be empty for create */
+	char **args; /* NULL-terminated; validation requires one entry at least, as runc */
 	size_t n_args;
 	char *command_line; /* Windows only */
-	char **env; /* NULL-terminated "K=V" */
+	char **env;         /* NULL-terminated "K=V" */
 	size_t n_env;
 	char *cwd; /* required, absolute */
 	struct oci_capabilities capabilities;
@@ -124,7 +124,7 @@ struct oci_mount {
 /* ---- hooks ------------------------------------------------------------ */
 
 struct oci_hook {
-	char *path; /* required, absolute */
+	char *path;  /* required, absolute */
 	char **args; /* NULL-terminated, may be NULL */
 	size_t n_args;
 	char **env;
@@ -167,8 +167,8 @@ struct oci_namespace {
 };
 
 struct oci_device {
-	char type; /* 'c', 'b', 'u', 'p' */
-	char *path; /* required, absolute */
+	char type;            /* 'c', 'b', 'u', 'p' */
+	char *path;           /* required, absolute */
 	int64_t major, minor; /* required except for 'p' */
 	bool has_file_mode;
 	uint32_t file_mode;
@@ -178,7 +178,7 @@ struct oci_device {
 
 struct oci_device_rule {
 	bool allow;
-	char type; /* 'a', 'c', 'b'; 'a' when absent */
+	char type;                 /* 'a', 'c', 'b'; 'a' when absent */
 	bool has_major, has_minor; /* absent: wildcard */
 	int64_t major, minor;
 	char *access; /* subset of "rwm"; NULL: "rwm" */
@@ -328,7 +328,7 @@ struct oci_personality {
 
 struct oci_net_device {
 	char *host_name; /* the key */
-	char *name; /* name inside the container; NULL: same */
+	char *name;      /* name inside the container; NULL: same */
 };
 
 struct oci_memory_policy {
@@ -385,13 +385,15 @@ struct oci_config {
 	struct oci_kv *annotations;
 	size_t n_annotations;
 	struct oci_linux linux_; /* "linux" is a predefined macro in GNU C */
-	char **warnings; /* unknown or ignored fields, one message each */
+	char **warnings;         /* unknown or ignored fields, one message each */
 	size_t n_warnings;
 };
 
 /* Parse config.json text.  Errors name the field path
- * ("process.user.uid: expected an integer, got a string").  Unknown fields
- * become warnings, not errors.  *ret is owned by the caller. */
+ * ("config.json: process.user.uid: expected an integer, got a string").
+ * Unknown fields become warnings, not errors; an explicit null reads as an
+ * absent optional field (as Go writes configs).  Integers above INT64_MAX
+ * are refused by jansson.  *ret is owned by the caller. */
 int oci_config_parse(const char *buf, size_t len, struct oci_config **ret, berth_error_t **err);
 /* Parse an already-loaded JSON document */
 int oci_config_from_json(const json_t *root, struct oci_config **ret, berth_error_t **err);
@@ -414,13 +416,16 @@ static inline void oci_config_freep(struct oci_config **c)
 json_t *oci_config_to_json(const struct oci_config *c);
 
 /* The "process" object alone, as `exec --process FILE` passes it.  where
- * names it in errors ("process.json"). */
+ * names it in errors ("process.json"; NULL: "process").  Validated like
+ * config.json's process; unknown fields are ignored silently.  *ret is
+ * written only on success; free it with oci_process_release. */
 int oci_process_from_json(const json_t *obj, const char *where, struct oci_process *ret,
 			  berth_error_t **err);
 void oci_process_release(struct oci_process *p);
 json_t *oci_process_to_json(const struct oci_process *p);
 
-/* linux.resources alone, as `update --resources FILE` passes it */
+/* linux.resources alone, as `update --resources FILE` passes it; where
+ * as above (NULL: "resources"); validated; *ret written only on success */
 int oci_resources_from_json(const json_t *obj, const char *where, struct oci_resources *ret,
 			    berth_error_t **err);
 void oci_resources_release(struct oci_resources *r);

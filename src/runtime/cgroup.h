@@ -37,7 +37,7 @@ struct cgroup_ops {
 struct cgroup {
 	const struct cgroup_ops *ops; /* not owned */
 	enum cgroup_mode mode;
-	char *path; /* the cgroup path relative to each hierarchy root, "/berth/<id>" */
+	char *path;      /* the cgroup path relative to each hierarchy root, "/berth/<id>" */
 	char **warnings; /* settings that could not be applied here, NULL-terminated */
 	size_t n_warnings;
 	void *priv; /* back-end data */
@@ -47,14 +47,14 @@ struct cgroup {
 enum cgroup_mode cgroup_detect(void);
 
 /* A cgroup handle for cgroups_path (linux.cgroupsPath; NULL or "" gives
- * "/berth/<id>"; a relative path is taken under "/berth").  Nothing is
- * created yet.  systemd-style "slice:prefix:name" paths are mapped to
- * cgroupfs paths. */
-int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **ret,
-	       berth_error_t **err);
+ * "/berth/<id>"; a relative path is taken under "/berth"; an absolute one
+ * is used as is, relative to each hierarchy root).  Nothing is created yet.
+ * systemd-style "slice:prefix:name" paths are mapped to the cgroupfs path
+ * "/<slice>/<prefix>-<name>.scope" (slice "" is "system.slice"; nested
+ * slices are not expanded).  ".." components are refused. */
+int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **ret, berth_error_t **err);
 /* A handle for a cgroup path stored in a container's state */
-int cgroup_open(enum cgroup_mode mode, const char *path, struct cgroup **ret,
-		berth_error_t **err);
+int cgroup_open(enum cgroup_mode mode, const char *path, struct cgroup **ret, berth_error_t **err);
 void cgroup_free(struct cgroup *cg);
 static inline void cgroup_freep(struct cgroup **cg)
 {
@@ -62,7 +62,12 @@ static inline void cgroup_freep(struct cgroup **cg)
 }
 #define cleanup_cgroup __attribute__((cleanup(cgroup_freep)))
 
-/* Convenience wrappers over cg->ops */
+/* Convenience wrappers over cg->ops.
+ * cgroup_apply writes device rules only when r->n_devices > 0 (v1: deny
+ * "a", then each rule in order); the caller adds runc's default allowed
+ * devices to the rules.  Settings this host cannot do become
+ * cg->warnings; on v2 device rules are not enforced yet (a warning).
+ * cgroup_kill_all leaves a paused cgroup paused, except for SIGKILL. */
 int cgroup_create(struct cgroup *cg, berth_error_t **err);
 int cgroup_enter(struct cgroup *cg, pid_t pid, berth_error_t **err);
 int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, berth_error_t **err);

@@ -1,0 +1,56 @@
+# Makefile: a thin wrapper over meson/ninja so that the usual verbs work.
+# The build itself lives in meson.build; this only picks build dirs and
+# calls the scripts (tests/run.sh, scripts/lint.sh, scripts/demo.sh).
+
+MESON ?= meson
+NINJA ?= ninja
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+
+.PHONY: all build check unit demo asan fuzz lint format install clean deps
+
+all: build
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --buildtype=debugoptimized
+
+build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+deps:
+	scripts/deps.sh
+
+# The README's test command (`sudo make check`): deps, build, every suite.
+check: deps
+	BERTH_BUILD=$(abspath $(BUILD)) BERTH_BUILD_ASAN=$(abspath $(BUILD_ASAN)) tests/run.sh
+
+demo: deps
+	scripts/demo.sh
+
+$(BUILD_ASAN)/build.ninja:
+	$(MESON) setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Db_lundef=false
+
+asan: $(BUILD_ASAN)/build.ninja
+	$(NINJA) -C $(BUILD_ASAN)
+
+$(BUILD_FUZZ)/build.ninja:
+	CC=$(FUZZ_CC) $(MESON) setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzz=true
+
+# Run every fuzz-* target for FUZZ_SECONDS on its own corpus copy.
+fuzz: $(BUILD_FUZZ)/build.ninja
+	BUILD_FUZZ=$(abspath $(BUILD_FUZZ)) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+lint: build
+	BERTH_BUILD=$(abspath $(BUILD)) scripts/lint.sh
+
+format:
+	find src tests -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
+
+install: build
+	$(MESON) install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,0 +1,188 @@
+/* state: parse and serialise the runtime-spec state object (plus runc's
+ * rootfs, created and owner).  Invariant: a parsed state has a known
+ * status, an absolute bundle, a pid for the statuses that have a process,
+ * and a created time in RFC 3339 when one is given. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bjson.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "oci/config-internal.h"
+#include "oci/state.h"
+
+#include "common/banned.h"
+
+static const char *const status_names[] = {
+	[OCI_STATUS_CREATING] = "creating", [OCI_STATUS_CREATED] = "created",
+	[OCI_STATUS_RUNNING] = "running",   [OCI_STATUS_PAUSED] = "paused",
+	[OCI_STATUS_STOPPED] = "stopped",
+};
+
+const char *oci_status_name(enum oci_status s)
+{
+	if ((unsigned)s > OCI_STATUS_STOPPED)
+		return NULL;
+	return status_names[s];
+}
+
+int oci_status_parse(const char *s, enum oci_status *ret)
+{
+	for (int i = 0; i <= OCI_STATUS_STOPPED; i++) {
+		if (strcmp(status_names[i], s) == 0) {
+			*ret = (enum oci_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+json_t *oci_state_to_json(const struct oci_state *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : ""));
+	json_object_set_new(o, "id", json_string(s->id ? s->id : ""));
+	json_object_set_new(o, "pid", json_integer(s->pid));
+	json_object_set_new(o, "status", json_string(oci_status_name(s->status)));
+	json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
+	if (s->rootfs)
+		json_object_set_new(o, "rootfs", json_string(s->rootfs));
+	if (s->created)
+		json_object_set_new(o, "created", json_string(s->created));
+	if (s->n_annotations)
+		json_object_set_new(o, "annotations",
+				    oci_kv_to_json(s->annotations, s->n_annotations));
+	json_object_set_new(o, "owner", json_string(s->owner ? s->owner : ""));
+	return o;
+}
+
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); T and Z in either case */
+bool oci_state_time_valid(const char *s)
+{
+	if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+	    !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
+	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+		return false;
+	s += 19;
+	if (*s == '.') {
+		size_t n = strspn(s + 1, "0123456789");
+		if (n == 0)
+			return false;
+		s += 1 + n;
+	}
+	if ((*s == 'Z' || *s == 'z') && s[1] == '\0')
+		return true;
+	return (*s == '+' || *s == '-') && digits(s + 1, 2) && s[3] == ':' && digits(s + 4, 2) &&
+	       s[6] == '\0';
+}
+
+char *oci_state_format_time(const struct timespec *ts)
+{
+	struct tm tm;
+	char date[32];
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts->tv_nsec == 0)
+		return xasprintf("%sZ", date);
+	char frac[16];
+	snprintf(frac, sizeof(frac), "%09ld", (long)ts->tv_nsec);
+	size_t n = strlen(frac);
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	return xasprintf("%s.%sZ", date, frac);
+}
+
+static int parse_fields(const json_t *obj, const char *where, struct oci_state *s,
+			berth_error_t **err)
+{
+	const char *status = NULL;
+	int64_t pid = 0;
+	if (oci_get_str(obj, where, "ociVersion", OCI_REQ, &s->oci_version, err) < 0 ||
+	    oci_get_str(obj, where, "id", OCI_REQ, &s->id, err) < 0 ||
+	    bjson_get_string(obj, where, "status", OCI_REQ, &status, err) < 0 ||
+	    bjson_get_int_range(obj, where, "pid", OCI_OPT, 0, INT32_MAX, &pid, err) < 0 ||
+	    oci_get_str(obj, where, "bundle", OCI_REQ, &s->bundle, err) < 0 ||
+	    oci_get_kv(NULL, obj, where, "annotations", &s->annotations, &s->n_annotations, err) <
+		    0 ||
+	    oci_get_str(obj, where, "rootfs", OCI_OPT, &s->rootfs, err) < 0 ||
+	    oci_get_str(obj, where, "created", OCI_OPT, &s->created, err) < 0 ||
+	    oci_get_str(obj, where, "owner", OCI_OPT, &s->owner, err) < 0)
+		return -1;
+	s->pid = (int)pid;
+	cleanup_free char *spath = bjson_path_key(where, "status");
+	if (oci_status_parse(status, &s->status) < 0)
+		return berth_error_fail(err, EINVAL, "%s: unknown status '%.*s'", spath,
+					OCI_QUOTE_MAX, status);
+	return 0;
+}
+
+static int validate(const struct oci_state *s, const char *where, berth_error_t **err)
+{
+	cleanup_free char *bpath = bjson_path_key(where, "bundle");
+	cleanup_free char *ppath = bjson_path_key(where, "pid");
+	cleanup_free char *cpath = bjson_path_key(where, "created");
+	if (s->id[0] == '\0')
+		return berth_error_fail(err, EINVAL, "%s.id: must not be empty", where);
+	if (s->bundle[0] != '/')
+		return berth_error_fail(err, EINVAL, "%s: '%.*s' is not an absolute path", bpath,
+					OCI_QUOTE_MAX, s->bundle);
+	bool has_process = s->status == OCI_STATUS_CREATED || s->status == OCI_STATUS_RUNNING ||
+			   s->status == OCI_STATUS_PAUSED;
+	if (has_process && s->pid <= 0)
+		return berth_error_fail(err, EINVAL, "%s: required when the status is '%s'", ppath,
+					oci_status_name(s->status));
+	if (s->created && !oci_state_time_valid(s->created))
+		return berth_error_fail(err, EINVAL, "%s: '%.*s' is not an RFC 3339 time", cpath,
+					OCI_QUOTE_MAX, s->created);
+	return 0;
+}
+
+int oci_state_from_json(const json_t *obj, const char *where, struct oci_state *ret,
+			berth_error_t **err)
+{
+	struct oci_state s = { 0 };
+	if (where == NULL || *where == '\0')
+		where = "state";
+	if (!json_is_object(obj))
+		return berth_error_fail(err, EINVAL, "%s: expected an object, got %s", where,
+					bjson_type_name(obj));
+	if (parse_fields(obj, where, &s, err) < 0 || validate(&s, where, err) < 0) {
+		oci_state_release(&s);
+		return -1;
+	}
+	*ret = s;
+	return 0;
+}
+
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, berth_error_t **err)
+{
+	cleanup_json json_t *root = NULL;
+	if (bjson_load(buf, len, "state", OCI_CONFIG_MAX_SIZE, OCI_CONFIG_MAX_DEPTH, &root, err) <
+	    0)
+		return -1;
+	return oci_state_from_json(root, "state", ret, err);
+}
+
+void oci_state_release(struct oci_state *s)
+{
+	if (s == NULL)
+		return;
+	free(s->oci_version);
+	free(s->id);
+	free(s->bundle);
+	oci_kv_free(s->annotations, s->n_annotations);
+	free(s->rootfs);
+	free(s->created);
+	free(s->owner);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,120 @@
+/* cgroup-internal: what cgroup.c and its back-ends (cgroup-v1.c,
+ * cgroup-v2.c, cgroup-none.c) share: file helpers that name the file in
+ * every error, mountinfo parsing, path rules, and the cgroup2 pieces that
+ * the v1 back-end reuses for the unified mount of hybrid hosts.
+ * Not for use outside src/runtime/cgroup*.c. */
+#ifndef BERTH_RUNTIME_CGROUP_INTERNAL_H
+#define BERTH_RUNTIME_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/cgroup.h"
+
+/* Caps on what we read from cgroupfs and how deep a cgroup tree goes */
+#define CG_FILE_MAX (4u << 20) /* memory.stat, cgroup.procs of huge cgroups */
+#define CG_PIDS_MAX (1u << 22) /* pid_max upper bound */
+#define CG_TREE_DEPTH_MAX 64
+/* How long destroy waits for exiting tasks, and freeze for cgroup.events */
+#define CG_WAIT_MS 2000
+
+/* ---- mountinfo -------------------------------------------------------- */
+
+struct cg_mount {
+	char *mnt;         /* mount point, unescaped */
+	char *root;        /* root of the hierarchy inside the mount, "/" usually */
+	char *controllers; /* v1: "cpu,cpuacct" or "name=systemd"; v2: "" */
+	bool v2;
+	unsigned dev_major, dev_minor; /* dedupes bind mounts of one hierarchy */
+};
+
+/* All cgroup and cgroup2 mounts of /proc/self/mountinfo (one per
+ * hierarchy: later mounts of the same superblock are dropped) */
+int cg_mounts_read(struct cg_mount **ret, size_t *ret_n, berth_error_t **err);
+void cg_mounts_free(struct cg_mount *m, size_t n);
+/* Whether the comma list `list` holds `name` as a whole token */
+bool cg_list_has(const char *list, const char *name);
+/* The directory of cgroup `path` in mount m: mnt + path, minus m->root when
+ * path lies under it (a mount made inside a cgroup namespace) */
+char *cg_mount_dir(const struct cg_mount *m, const char *path);
+
+/* ---- path rules (pure) ------------------------------------------------ */
+
+/* The cgroup path for linux.cgroupsPath and a container id; see cgroup.h */
+int cg_path_build(const char *cgroups_path, const char *id, char **ret, berth_error_t **err);
+
+/* ---- files ------------------------------------------------------------ */
+
+/* dir + "/" + file, newly allocated */
+char *cg_join(const char *dir, const char *file);
+bool cg_exists(const char *dir, const char *file);
+/* Write value to dir/file; errors read "write 'v' to /path/file: strerror" */
+int cg_write(const char *dir, const char *file, const char *value, berth_error_t **err);
+int cg_writef(const char *dir, const char *file, berth_error_t **err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Read dir/file whole (capped at CG_FILE_MAX); *ret owned by the caller */
+int cg_read(const char *dir, const char *file, char **ret, berth_error_t **err);
+/* Read a single number; "max" reads as UINT64_MAX */
+int cg_read_u64(const char *dir, const char *file, uint64_t *ret, berth_error_t **err);
+/* Read "key value" lines and return the value of key; -ENOENT (with err
+ * set) when the key is missing */
+int cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *ret,
+		  berth_error_t **err);
+/* The pids in dir/cgroup.procs; *ret owned by the caller */
+int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n, berth_error_t **err);
+/* mkdir dir; sets *ret_created to whether it was made now (EEXIST is fine) */
+int cg_mkdir(const char *dir, bool *ret_created, berth_error_t **err);
+/* Remove dir and every cgroup below it, deepest first.  A cgroup whose
+ * tasks are still exiting is waited for with pidfds (see cgroup-util.c).
+ * A missing dir is success. */
+int cg_rmdir_tree(const char *dir, berth_error_t **err);
+/* Signal every pid in the list; ESRCH (already gone) is fine */
+int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err);
+
+/* Append a warning to cg->warnings */
+void cg_warn(struct cgroup *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The hugepage sizes of this host as cgroup file infixes ("2MB", "1GB") */
+bool cg_hugepage_size_valid(const char *size);
+
+/* ---- cgroup2 pieces shared with the v1 back-end (cgroup-v2.c) ------------ */
+
+/* runc's conversions */
+uint64_t cg2_cpu_weight_from_shares(uint64_t shares);
+uint64_t cg2_io_weight_from_blkio(uint64_t weight);
+/* memory.swap.max from OCI swap (memory+swap) and limit; *ret_set false
+ * when nothing is to be written, *ret -1 for "max" */
+int cg2_swap_value(bool has_swap, int64_t swap, bool has_limit, int64_t limit, int64_t *ret,
+		   bool *ret_set, berth_error_t **err);
+/* Enable controller ctrl in cgroup.subtree_control of the mount root and
+ * every ancestor of path (not path itself) */
+int cg2_enable_controller(const struct cg_mount *m, const char *path, const char *ctrl,
+			  berth_error_t **err);
+/* Whether dir/cgroup.controllers lists ctrl */
+bool cg2_has_controller(const char *dir, const char *ctrl);
+/* Write one linux.resources.unified entry to dir (keys with '/' or ".."
+ * are refused) */
+int cg2_write_unified(const char *dir, const char *key, const char *value, berth_error_t **err);
+/* Wait until dir/cgroup.events has "key value", with poll(POLLPRI) */
+int cg2_wait_event(const char *dir, const char *key, uint64_t value, berth_error_t **err);
+/* Fill obj["hugetlb"] from the hugetlb.<size>.* files of a v2 dir */
+void cg2_stats_hugetlb(const char *dir, json_t *data);
+
+/* ---- back-ends ---------------------------------------------------------- */
+
+extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_v2_ops;
+extern const struct cgroup_ops cgroup_none_ops;
+
+/* Resolve cg->path to directories (no mkdir) and set cg->priv */
+int cg1_init(struct cgroup *cg, berth_error_t **err);
+void cg1_release(struct cgroup *cg);
+int cg2_init(struct cgroup *cg, berth_error_t **err);
+void cg2_release(struct cgroup *cg);
+
+/* Whether r asks for any limit (device rules do not count: they are
+ * warned about where they cannot be enforced); none refuses then */
+bool cg_resources_any(const struct oci_resources *r);
+
+#endif
