@@ -32,9 +32,13 @@ int berth_error_fail(berth_error_t **err, int errnum, const char *fmt, ...)
 int berth_error_wrap(berth_error_t **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The negative return value that corresponds to err */
+int berth_error_code(const berth_error_t *err);
+
 #if defined(__clang_analyzer__) && !defined(BERTH_ERROR_IMPL)
-/* Tell the static analyzer what the contract says: these never succeed, so
- * paths where a failing callee "returned >= 0" are not explored. */
+/* Tell the static analyzer what the contract says: these never succeed (and
+ * berth_error_code is negative), so paths where a failing callee "returned
+ * >= 0" are not explored. */
 static inline int berth_error_negative(int r)
 {
 	if (r >= 0)
@@ -44,10 +48,8 @@ static inline int berth_error_negative(int r)
 #define berth_error_set(...) berth_error_negative(berth_error_set(__VA_ARGS__))
 #define berth_error_fail(...) berth_error_negative(berth_error_fail(__VA_ARGS__))
 #define berth_error_wrap(...) berth_error_negative(berth_error_wrap(__VA_ARGS__))
+#define berth_error_code(...) berth_error_negative(berth_error_code(__VA_ARGS__))
 #endif
-
-/* The negative return value that corresponds to err */
-int berth_error_code(const berth_error_t *err);
 
 /* The innermost message (the cause without context), borrowed */
 const char *berth_error_cause(const berth_error_t *err);

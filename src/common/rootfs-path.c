@@ -430,19 +430,21 @@ static int walk_run(struct walk *w)
 
 /* ---- openat2 helpers --------------------------------------------------- */
 
-/* readlink /proc/self/fd/<fd> into a new string; -errno on failure */
-static int fd_proc_path(int fd, char **ret)
+/* readlink /proc/self/fd/<fd> into a new string; NULL with errno set on
+ * failure */
+static char *fd_proc_path(int fd)
 {
 	char link[64];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	char buf[PATH_MAX];
 	ssize_t n = readlink(link, buf, sizeof(buf));
 	if (n < 0)
-		return -errno;
-	if ((size_t)n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	*ret = xstrndup(buf, (size_t)n);
-	return 0;
+		return NULL;
+	if ((size_t)n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return xstrndup(buf, (size_t)n);
 }
 
 /* The path of fd relative to the root: strip the root's own path from the
@@ -450,14 +452,12 @@ static int fd_proc_path(int fd, char **ret)
  * and is EXDEV.  Returns 1 when /proc cannot tell (not mounted). */
 static int fd_path_in_root(int rootfd, int fd, char **ret)
 {
-	cleanup_free char *root = NULL, *path = NULL;
-	if (fd_proc_path(rootfd, &root) < 0 || root[0] != '/')
+	cleanup_free char *root = fd_proc_path(rootfd);
+	if (!root || root[0] != '/')
 		return 1;
-	int r = fd_proc_path(fd, &path);
-	if (r == -ENAMETOOLONG)
-		return r;
-	if (r < 0)
-		return 1;
+	cleanup_free char *path = fd_proc_path(fd);
+	if (!path)
+		return errno == ENAMETOOLONG ? -ENAMETOOLONG : 1;
 	size_t rlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
 	if (path[0] != '/' || strncmp(path, root, rlen) != 0 ||
 	    (path[rlen] != '/' && path[rlen] != '\0'))

@@ -84,9 +84,9 @@ int oci_id_mapping_parse(struct oci_pctx *ctx, const json_t *v, const char *path
 
 /* Sections of the config, each in its own file */
 int oci_process_parse(struct oci_pctx *ctx, const json_t *obj, const char *where,
-		      struct oci_process *ret, berth_error_t **err);
-int oci_linux_parse(struct oci_pctx *ctx, const json_t *obj, const char *where,
-		    struct oci_linux *ret, berth_error_t **err);
+		      struct oci_process *p, berth_error_t **err);
+int oci_linux_parse(struct oci_pctx *ctx, const json_t *obj, const char *where, struct oci_linux *l,
+		    berth_error_t **err);
 void oci_linux_release(struct oci_linux *l);
 int oci_resources_parse(struct oci_pctx *ctx, const json_t *obj, const char *where,
 			struct oci_resources *ret, berth_error_t **err);

@@ -215,7 +215,12 @@ int oci_get_kv(struct oci_pctx *ctx, const json_t *obj, const char *where, const
 	size_t n = json_object_size(m);
 	if (check_len(obj, where, key, n, err) < 0)
 		return -1;
-	struct oci_kv *kv = n ? xcalloc(n, sizeof(*kv)) : NULL;
+	if (n == 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	struct oci_kv *kv = xcalloc(n, sizeof(*kv));
 	size_t i = 0;
 	const char *k;
 	json_t *v;

@@ -35,6 +35,9 @@ int cg_mounts_read(struct cg_mount **ret, size_t *ret_n, berth_error_t **err);
 void cg_mounts_free(struct cg_mount *m, size_t n);
 /* Whether the comma list `list` holds `name` as a whole token */
 bool cg_list_has(const char *list, const char *name);
+/* Parse a "MAJ:MIN" device number (a mountinfo field, the key of blkio and
+ * io.stat lines); -1 unless s is exactly that */
+int cg_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor);
 /* The directory of cgroup `path` in mount m: mnt + path, minus m->root when
  * path lies under it (a mount made inside a cgroup namespace) */
 char *cg_mount_dir(const struct cg_mount *m, const char *path);

@@ -61,6 +61,20 @@ bool cg_list_has(const char *list, const char *name)
 	return false;
 }
 
+int cg_parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
+{
+	const char *colon = strchr(s, ':');
+	if (colon == NULL)
+		return -1;
+	cleanup_free char *major = xstrndup(s, (size_t)(colon - s));
+	uint32_t maj = 0, min = 0;
+	if (parse_uint32(major, &maj, NULL) < 0 || parse_uint32(colon + 1, &min, NULL) < 0)
+		return -1;
+	*ret_major = maj;
+	*ret_minor = min;
+	return 0;
+}
+
 /* The controllers of a v1 super block from its options: every option that
  * /proc/cgroups names, and "name=X" for named hierarchies */
 static char *v1_controllers(const char *superopts, const char *known)
@@ -142,7 +156,7 @@ int cg_mounts_read(struct cg_mount **ret, size_t *ret_n, berth_error_t **err)
 		if (!v2 && strcmp(fstype, "cgroup") != 0)
 			continue;
 		unsigned maj = 0, min = 0;
-		if (sscanf(fields[2], "%u:%u", &maj, &min) != 2)
+		if (cg_parse_devnum(fields[2], &maj, &min) < 0)
 			continue;
 		bool dup = false;
 		for (size_t i = 0; i < n; i++)

@@ -15,6 +15,7 @@
 #include "common/banned.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "runtime/cgroup-internal.h"
@@ -820,10 +821,15 @@ static json_t *blkio_entries(const char *dir, const char *file)
 		return a;
 	char *save = NULL;
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *save2 = NULL;
+		char *dev = strtok_r(l, " ", &save2);
+		char *op = strtok_r(NULL, " ", &save2);
+		char *val = strtok_r(NULL, " ", &save2);
 		unsigned maj, min;
-		char op[16];
-		unsigned long long v;
-		if (sscanf(l, "%u:%u %15s %llu", &maj, &min, op, &v) != 4)
+		uint64_t v;
+		/* "Total 4096" lines have no device: skip them */
+		if (dev == NULL || op == NULL || val == NULL ||
+		    cg_parse_devnum(dev, &maj, &min) < 0 || parse_uint64(val, 10, &v, NULL) < 0)
 			continue;
 		json_array_append_new(a, json_pack("{s:i,s:i,s:s,s:o}", "major", maj, "minor", min,
 						   "op", op, "value", jint(v)));

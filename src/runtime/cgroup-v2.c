@@ -671,11 +671,11 @@ static void stats_io(const char *dir, json_t *data)
 	json_t *bytes = json_array(), *ios = json_array();
 	char *save = NULL;
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		unsigned maj, min;
-		if (sscanf(l, "%u:%u", &maj, &min) != 2)
-			continue;
 		char *save2 = NULL;
-		strtok_r(l, " ", &save2);
+		char *dev = strtok_r(l, " ", &save2);
+		unsigned maj, min;
+		if (dev == NULL || cg_parse_devnum(dev, &maj, &min) < 0)
+			continue;
 		for (char *kv = strtok_r(NULL, " ", &save2); kv; kv = strtok_r(NULL, " ", &save2)) {
 			char *eq = strchr(kv, '=');
 			if (eq == NULL)

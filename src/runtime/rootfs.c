@@ -171,7 +171,7 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, berth_error_t **err)
 		return r;
 	if ((r = dev_readonly(c, err)) < 0)
 		return r;
-	if (c->root_readonly && (r = mount_remount_bind_path("/", MS_RDONLY, err)) < 0)
+	if (c->root_readonly && mount_remount_bind_path("/", MS_RDONLY, err) < 0)
 		return berth_error_wrap(err, "make the rootfs read-only");
 
 	/* Shared propagation goes on the container's "/" only now: applied

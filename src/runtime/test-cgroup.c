@@ -94,6 +94,14 @@ static void test_mount_dir(void **state)
 	assert_true(cg_list_has("cpu,cpuacct", "cpu"));
 	assert_false(cg_list_has("cpu,cpuacct", "cpuac"));
 	assert_false(cg_list_has("", "cpu"));
+	unsigned maj = 0, min = 0;
+	assert_int_equal(cg_parse_devnum("259:12", &maj, &min), 0);
+	assert_int_equal(maj, 259);
+	assert_int_equal(min, 12);
+	assert_int_equal(cg_parse_devnum("Total", &maj, &min), -1);
+	assert_int_equal(cg_parse_devnum("8:", &maj, &min), -1);
+	assert_int_equal(cg_parse_devnum("8:0x", &maj, &min), -1);
+	assert_int_equal(cg_parse_devnum("-8:0", &maj, &min), -1);
 }
 
 static void test_mountinfo(void **state)

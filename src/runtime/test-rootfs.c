@@ -26,11 +26,32 @@ static char tmpdir[] = "/tmp/berth-test-rootfs.XXXXXX";
 static char hostdir[] = "/tmp/berth-test-rootfs-host.XXXXXX";
 static char marker_name[] = "/tmp/berth-test-rootfs-marker.XXXXXX";
 
+/* Run argv (NULL-terminated, no shell) with stdout on /dev/null; its exit
+ * status, or -1 when it could not run or was killed */
+static int run(const char *const *argv)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Runs even when an assertion failed half-way */
 static int remove_temp(void **state)
 {
-	cleanup_free char *rm = xasprintf("rm -rf '%s' '%s' '%s'", tmpdir, hostdir, marker_name);
-	return system(rm) == 0 ? 0 : -1;
+	const char *const rm[] = { "rm", "-rf", tmpdir, hostdir, marker_name, NULL };
+	return run(rm) == 0 ? 0 : -1;
 }
 
 static char *read_all(const char *path)
@@ -180,9 +201,8 @@ static void test_rootfs_in_child(void **state)
 	assert_non_null(mkdtemp(tmpdir));
 	assert_non_null(mkdtemp(hostdir));
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", tmpdir);
-	cleanup_free char *cmd =
-		xasprintf("sh tests/data/make-busybox-rootfs.sh '%s' >/dev/null", rootfs);
-	assert_int_equal(system(cmd), 0);
+	const char *const mk[] = { "sh", "tests/data/make-busybox-rootfs.sh", rootfs, NULL };
+	assert_int_equal(run(mk), 0);
 
 	/* the bind source, with one file; a marker only the host's /tmp has */
 	cleanup_free char *robind = xasprintf("%s/robind", tmpdir);
@@ -342,8 +362,8 @@ static void test_bad_mounts(void **state)
 		if (strstr(msg, cases[i].want) == NULL)
 			fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].want);
 	}
-	cleanup_free char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	const char *const rm[] = { "rm", "-rf", dir, NULL };
+	assert_int_equal(run(rm), 0);
 }
 
 int main(void)

@@ -14,6 +14,7 @@ fi
 if [ -x "$dir/bin/busybox" ]; then exit 0; fi
 mkdir -p "$dir"
 tmp=$(mktemp -d "$dir.tmp.XXXXXX")
+chmod 755 "$tmp" # mktemp makes it 0700: user-namespaced containers must reach it
 trap 'rm -rf "$tmp"' EXIT
 for d in bin sbin usr/bin usr/sbin etc proc sys dev tmp root var/tmp home; do
 	mkdir -p "$tmp/$d"

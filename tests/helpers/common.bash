@@ -110,8 +110,10 @@ _leak_inventory()
 			esac
 		done < <(awk '{ print $5 }' /proc/self/mountinfo)
 		# cgroups (v1 controllers, the unified hierarchy, or a pure v2 host)
-		find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name '*berth*' 2>/dev/null |
-			sed 's/^/cgroup\t/'
+		# whose path names berth (so /berth/<id> counts); the shared parent
+		# "berth" directory itself stays between containers, as runc's does
+		find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -path '*berth*' 2>/dev/null |
+			grep -Ev '^/sys/fs/cgroup(/[^/]+)?/berth$' | sed 's/^/cgroup\t/'
 		# network namespaces
 		find /run/netns -mindepth 1 -maxdepth 1 -printf 'netns\t%f\n' 2>/dev/null
 		ip netns list 2>/dev/null | awk '{ print "netns\t" $1 }'

@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# berth-runtime exec: a new process in a running container's namespaces
+# and cgroup, with the command line's overrides and exit codes.
+
+load ../helpers/common
+load runtime-helpers
+
+setup_file() { runtime_setup_file; }
+setup()
+{
+	runtime_setup
+	set_args /bin/test-init sleep 100
+	run_detached c1
+}
+teardown() { runtime_teardown; }
+
+@test "exec runs in the container's namespaces" {
+	run rt exec c1 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .pid <<<"$output")" -gt 1 ]
+	[ "$(jq -r .hostname <<<"$output")" = berth-test ]
+	[ "$(jq -c .fds <<<"$output")" = "[0,1,2]" ]
+}
+
+@test "exec propagates the exit code" {
+	run rt exec c1 /bin/test-init exit 3
+	[ "$status" -eq 3 ]
+}
+
+@test "exec --env, --cwd and --user" {
+	run rt exec --env FOO=bar --cwd /tmp --user 65534:65534 c1 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.env[] | select(. == "FOO=bar")' <<<"$output")" = FOO=bar ]
+	[ "$(jq -r .cwd <<<"$output")" = /tmp ]
+	[ "$(jq -r .uid <<<"$output")" -eq 65534 ]
+	[ "$(jq -r .gid <<<"$output")" -eq 65534 ]
+}
+
+@test "exec --process reads a process.json" {
+	jq -n '{"cwd": "/", "args": ["/bin/test-init", "exit", "5"], "user": {"uid": 0, "gid": 0}}' \
+		>"$BERTH_TEST_TMP/process.json"
+	run rt exec --process "$BERTH_TEST_TMP/process.json" c1
+	[ "$status" -eq 5 ]
+}
+
+@test "exec --detach --pid-file" {
+	rt exec -d --pid-file "$BERTH_TEST_TMP/pid" c1 /bin/test-init sleep 100 \
+		</dev/null >/dev/null 2>&1
+	pid=$(cat "$BERTH_TEST_TMP/pid")
+	[ -d "/proc/$pid" ]
+	# the same cgroups and namespaces as the init
+	init=$(rt state c1 | jq .pid)
+	[ "$(cat "/proc/$pid/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
+	for ns in pid mnt net ipc uts cgroup; do
+		[ "$(readlink "/proc/$pid/ns/$ns")" = "$(readlink "/proc/$init/ns/$ns")" ]
+	done
+	run rt ps --format json c1
+	[ "$(jq length <<<"$output")" -eq 2 ]
+}
+
+@test "exec of a missing binary fails with runc's message" {
+	run rt exec c1 nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'exec: "nosuch": executable file not found in $PATH'* ]]
+}
+
+@test "exec into a stopped container fails" {
+	rt kill c1 KILL
+	wait_status c1 stopped
+	run rt exec c1 /bin/true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"stopped"* ]]
+}
