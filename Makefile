@@ -10,7 +10,7 @@ BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 
-.PHONY: all build check unit demo asan fuzz lint format install clean deps
+.PHONY: all build check unit demo asan fuzz lint format install clean deps bench-runtime bench-images conformance
 
 all: build
 
@@ -42,6 +42,19 @@ $(BUILD_FUZZ)/build.ninja:
 # Run every fuzz-* target for FUZZ_SECONDS on its own corpus copy.
 fuzz: $(BUILD_FUZZ)/build.ninja
 	BUILD_FUZZ=$(abspath $(BUILD_FUZZ)) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# berth-runtime vs crun vs runc (root): RUNS=n per runtime and case (default 50)
+bench-runtime: build
+	BERTH_RUNTIME=$(abspath $(BUILD))/src/runtime-cli/berth-runtime bench/runtime/run.sh $(if $(RUNS),-n $(RUNS))
+
+# docker-archive load, berth vs podman vs docker (root): RUNS=n per loader (default 5)
+bench-images: build
+	BERTH_BUILD=$(abspath $(BUILD)) bench/images/run.sh $(if $(RUNS),-n $(RUNS))
+
+# OCI runtime-tools validation (root; not part of check): berth vs runc vs crun.
+# RUNTIME_TOOLS_SRC=<runtime-tools checkout or .tar.gz> supplies validation/.
+conformance: build
+	BERTH_RUNTIME=$(abspath $(BUILD))/src/runtime-cli/berth-runtime tests/conformance/runtime-tools.sh --compare
 
 lint: build
 	BERTH_BUILD=$(abspath $(BUILD)) scripts/lint.sh

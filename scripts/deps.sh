@@ -6,12 +6,16 @@ set -euo pipefail
 
 PACKAGES=(
 	meson ninja-build pkg-config gcc clang lld
+	# libc.a and rcrt1.o: berth-runtime links static-pie (with libjansson.a
+	# and libseccomp.a from the -dev packages below)
+	libc6-dev
 	libjansson-dev libsqlite3-dev libcurl4-openssl-dev libarchive-dev libssl-dev
 	libseccomp-dev libcap-dev libmnl-dev libnftables-dev libyaml-dev
 	libcmocka-dev libmicrohttpd-dev
 	bats busybox-static
 	clang-format clang-tidy cppcheck libclang-rt-14-dev shellcheck
 	iproute2 nftables jq file util-linux procps git
+	containerd docker.io podman runc crun skopeo umoci
 )
 
 missing=()

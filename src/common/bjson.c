@@ -215,10 +215,30 @@ char *bjson_path_index(const char *where, size_t i)
 	return xasprintf("%s[%zu]", where ? where : "", i);
 }
 
+/* A string that bjson_load made from an integer above INT64_MAX */
+static bool is_big_u64(const json_t *v)
+{
+	return json_is_string(v) &&
+	       strncmp(json_string_value(v), BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0;
+}
+
+/* A real JSON string (not a big integer in disguise) */
+static bool is_real_string(const json_t *v)
+{
+	return json_is_string(v) && !is_big_u64(v);
+}
+
+bool bjson_is_string(const json_t *v)
+{
+	return is_real_string(v);
+}
+
 const char *bjson_type_name(const json_t *v)
 {
 	if (v == NULL)
 		return "nothing";
+	if (is_big_u64(v))
+		return "an integer";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		return "an object";
@@ -288,7 +308,7 @@ int bjson_get_string(const json_t *obj, const char *where, const char *key, enum
 	int r = field_get(obj, where, key, flags, &v, err);
 	if (r <= 0)
 		return r;
-	if (!json_is_string(v))
+	if (!is_real_string(v))
 		return type_error(err, where, key, "a string", v);
 	*ret = json_string_value(v);
 	return 0;
@@ -339,8 +359,7 @@ static int get_unsigned(const json_t *obj, const char *where, const char *key,
 			enum bjson_flags flags, uint64_t max, uint64_t *ret, berth_error_t **err)
 {
 	json_t *v = NULL;
-	if (field_get(obj, where, key, flags, &v, NULL) > 0 && json_is_string(v) &&
-	    strncmp(json_string_value(v), BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0) {
+	if (field_get(obj, where, key, flags, &v, NULL) > 0 && is_big_u64(v)) {
 		unsigned long long big =
 			strtoull(json_string_value(v) + strlen(BJSON_U64_MARKER), NULL, 10);
 		if (big > max)
@@ -433,7 +452,7 @@ int bjson_get_strv(const json_t *obj, const char *where, const char *key, enum b
 	cleanup_strv char **v = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		json_t *s = json_array_get(arr, i);
-		if (!json_is_string(s)) {
+		if (!is_real_string(s)) {
 			cleanup_free char *path = bjson_path_key(where, key);
 			cleanup_free char *elem = bjson_path_index(path, i);
 			return type_error(err, elem, NULL, "a string", s);

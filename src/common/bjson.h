@@ -79,6 +79,9 @@ int bjson_check_known_keys(const json_t *obj, const char *where, const char *con
  * noncharacter), bjson_get_uint64 reads them, bjson_uint64 makes them and
  * bjson_dump prints them as bare numbers again. */
 #define BJSON_U64_MARKER "\xef\xb7\x90u64:"
+/* True for a JSON string that is not a marked big integer: use it instead
+ * of json_is_string on anything bjson_load produced */
+bool bjson_is_string(const json_t *v);
 /* A JSON value for v: an integer, or a marked string above INT64_MAX */
 json_t *bjson_uint64(uint64_t v);
 

@@ -447,6 +447,11 @@ static void test_big_uint64(void **state)
 	cleanup_free char *m = bjson_dump(made);
 	json_decref(made);
 	assert_string_equal(m, "18446744073709551615");
+	/* a big integer where a string is wanted is a type error */
+	const char *str = NULL;
+	cleanup_error berth_error_t *serr = NULL;
+	assert_true(bjson_get_string(j, NULL, "inf", 0, &str, &serr) < 0);
+	assert_error_contains(serr, "inf: expected a string, got an integer");
 	/* beyond uint64 is still refused */
 	cleanup_json json_t *k = NULL;
 	assert_true(bjson_load("[18446744073709551616]", 22, "t", 0, 0, &k, NULL) < 0);

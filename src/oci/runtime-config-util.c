@@ -226,7 +226,7 @@ int oci_get_kv(struct oci_pctx *ctx, const json_t *obj, const char *where, const
 	json_t *v;
 	json_object_foreach(m, k, v)
 	{
-		if (!json_is_string(v)) {
+		if (!bjson_is_string(v)) {
 			cleanup_free char *mpath = bjson_path_key(where, key);
 			cleanup_free char *path = bjson_path_key(mpath, k);
 			oci_kv_free(kv, i);

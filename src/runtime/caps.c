@@ -6,11 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/banned.h"
@@ -47,25 +48,31 @@ int caps_last_cap(void)
 	return last;
 }
 
+/* Names from our own table, not libcap's cap_to_name: libcap's
+ * constructor probes the bounding set with a dozen prctls in every run of
+ * the runtime, for names only.  Unknown caps print as numbers, as libcap's. */
 char *caps_name(int cap)
 {
-	char *n = cap_to_name((cap_value_t)cap);
-	if (n == NULL)
-		return xasprintf("%d", cap);
-	char *ret = xstrdup(n);
-	cap_free(n);
-	/* libcap names are "cap_chown"; the spec's are "CAP_CHOWN" */
-	for (char *p = ret; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return ret;
+	const char *n = oci_cap_name(cap);
+	return n ? xstrdup(n) : xasprintf("%d", cap);
+}
+
+/* glibc exports capget/capset but declares them only in libcap's header */
+static int sys_capget(struct __user_cap_header_struct *hdr, struct __user_cap_data_struct *data)
+{
+	return (int)syscall(SYS_capget, hdr, data);
+}
+
+static int sys_capset(struct __user_cap_header_struct *hdr, struct __user_cap_data_struct *data)
+{
+	return (int)syscall(SYS_capset, hdr, data);
 }
 
 static int caps_get(struct __user_cap_data_struct data[2], berth_error_t **err)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	memset(data, 0, 2 * sizeof(*data));
-	if (capget(&hdr, data) < 0)
+	if (sys_capget(&hdr, data) < 0)
 		return berth_error_set(err, errno, "capget");
 	return 0;
 }
@@ -162,7 +169,7 @@ int caps_set(const struct caps_sets *s, berth_error_t **err)
 		data[i].permitted = (uint32_t)(s->permitted >> (32 * i));
 		data[i].inheritable = (uint32_t)(s->inheritable >> (32 * i));
 	}
-	if (capset(&hdr, data) < 0)
+	if (sys_capset(&hdr, data) < 0)
 		return berth_error_set(err, errno, "capset");
 	return 0;
 }
@@ -186,10 +193,12 @@ int caps_set_ambient(uint64_t ambient, char ***warnings, berth_error_t **err)
 		cleanup_free char *name = caps_name(cap);
 		if (errno != EPERM)
 			return berth_error_set(err, errno, "raise ambient %s", name);
-		security_warnf(warnings,
-			       "ambient capability %s: not in the permitted and inheritable sets, "
-			       "skipped",
-			       name);
+		/* runc's default spec asks for ambient caps without inheritable
+		 * ones; runc and crun skip them silently (debug level), and so do
+		 * we: a warning here would be logged for every such container */
+		log_debug("ambient capability %s: not in the permitted and inheritable sets, "
+			  "skipped",
+			  name);
 	}
 	return 0;
 }

@@ -124,7 +124,39 @@ void cg_mounts_free(struct cg_mount *m, size_t n)
 	free(m);
 }
 
+static struct cg_mount *mounts_copy(const struct cg_mount *m, size_t n)
+{
+	struct cg_mount *c = xcalloc(n ? n : 1, sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		c[i] = m[i];
+		c[i].mnt = xstrdup(m[i].mnt);
+		c[i].root = xstrdup(m[i].root);
+		c[i].controllers = xstrdup(m[i].controllers);
+	}
+	return c;
+}
+
+static int mounts_read_uncached(struct cg_mount **ret, size_t *ret_n, berth_error_t **err);
+
+/* The host's cgroup mounts do not change while we run (cgroup.c caches the
+ * layout on the same assumption): detection and the back-end's init would
+ * otherwise parse mountinfo and /proc/cgroups twice in every create */
 int cg_mounts_read(struct cg_mount **ret, size_t *ret_n, berth_error_t **err)
+{
+	static struct cg_mount *cache;
+	static size_t cache_n;
+	static bool cached;
+	if (!cached) {
+		if (mounts_read_uncached(&cache, &cache_n, err) < 0)
+			return -1;
+		cached = true;
+	}
+	*ret = mounts_copy(cache, cache_n);
+	*ret_n = cache_n;
+	return 0;
+}
+
+static int mounts_read_uncached(struct cg_mount **ret, size_t *ret_n, berth_error_t **err)
 {
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (f == NULL)
@@ -528,6 +560,9 @@ static int rmdir_tree_depth(const char *dir, int depth, berth_error_t **err)
 
 int cg_rmdir_tree(const char *dir, berth_error_t **err)
 {
+	/* Usually a leaf whose tasks are gone: one rmdir, no directory walk */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
 	return rmdir_tree_depth(dir, 0, err);
 }
 

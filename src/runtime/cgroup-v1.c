@@ -5,11 +5,13 @@
  * `unified` keys work.  Invariant: only the leaf directory and what is below
  * it are ours; parents such as /berth are shared and never removed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/banned.h"
@@ -153,11 +155,37 @@ static int mkdir_levels(const struct cg_mount *m, const char *path, bool cpuset,
 	return 0;
 }
 
+/* The common case first: the parents exist (every container after the
+ * first one), so one mkdir of the leaf does it; its parent's cpuset must
+ * be filled in, or the walk over every level runs as for a new tree */
+static bool mkdir_leaf(const struct cg_mount *m, const char *path, const char *dir, bool cpuset)
+{
+	if (mkdir(dir, 0755) < 0)
+		return false;
+	if (!cpuset)
+		return true;
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL || slash == path)
+		return false;
+	cleanup_free char *ppath = xstrndup(path, (size_t)(slash - path));
+	cleanup_free char *parent = cg_mount_dir(m, ppath);
+	cleanup_free char *cpus = NULL, *mems = NULL;
+	if (cg_read(parent, "cpuset.cpus", &cpus, NULL) < 0 ||
+	    cg_read(parent, "cpuset.mems", &mems, NULL) < 0)
+		return false;
+	cpus[strcspn(cpus, "\n")] = '\0';
+	mems[strcspn(mems, "\n")] = '\0';
+	return cpus[0] && mems[0] && cg_write(dir, "cpuset.cpus", cpus, NULL) == 0 &&
+	       cg_write(dir, "cpuset.mems", mems, NULL) == 0;
+}
+
 static int v1_create(struct cgroup *cg, berth_error_t **err)
 {
 	struct cg1_priv *p = cg->priv;
 	for (size_t i = 0; i < p->n; i++) {
 		bool cpuset = cg_list_has(p->h[i].m.controllers, "cpuset");
+		if (mkdir_leaf(&p->h[i].m, cg->path, p->h[i].dir, cpuset))
+			continue;
 		if (mkdir_levels(&p->h[i].m, cg->path, cpuset, err) < 0)
 			return berth_error_wrap(err, "create cgroup %s", cg->path);
 	}
@@ -182,6 +210,22 @@ static int v1_enter(struct cgroup *cg, pid_t pid, berth_error_t **err)
 			return -1;
 	if (p->udir && cg_exists(p->udir, "cgroup.procs") &&
 	    cg_writef(p->udir, "cgroup.procs", err, "%d", (int)pid) < 0)
+		return -1;
+	return 0;
+}
+
+/* "0" in "tasks" moves the writing thread, which is the whole process for
+ * our single-threaded clone, without the global lock (see cgroup.h).  The
+ * cgroup2 mount of a hybrid host has no such way in a domain cgroup: its
+ * cgroup.procs costs the grace period still. */
+static int v1_enter_self(struct cgroup *cg, berth_error_t **err)
+{
+	struct cg1_priv *p = cg->priv;
+	for (size_t i = 0; i < p->n; i++)
+		if (cg_write(p->h[i].dir, "tasks", "0", err) < 0)
+			return -1;
+	if (p->udir && cg_exists(p->udir, "cgroup.procs") &&
+	    cg_write(p->udir, "cgroup.procs", "0", err) < 0)
 		return -1;
 	return 0;
 }
@@ -528,6 +572,21 @@ static int v1_rdma(struct cgroup *cg, const struct oci_resources *r, berth_error
 	return 0;
 }
 
+static int write_rule(int fd, const char *path, const char *rule, berth_error_t **err)
+{
+	size_t len = strlen(rule);
+	ssize_t n;
+	do
+		n = write(fd, rule, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berth_error_set(err, errno, "write '%s' to %s", rule, path);
+	if ((size_t)n != len)
+		return berth_error_set(err, EIO, "write '%s' to %s: short write", rule, path);
+	log_debug("cgroup: wrote '%s' to %s", rule, path);
+	return 0;
+}
+
 /* Deny everything, then replay the rules in order, as runc does: the
  * kernel's devices.allow/devices.deny take "type major:minor access" with
  * '*' for a wildcard.  A host without the devices controller cannot confine
@@ -541,8 +600,16 @@ static int v1_devices(struct cgroup *cg, const struct oci_resources *r, berth_er
 		return berth_error_set(err, ENOENT,
 				       "the devices cgroup controller is not mounted: cannot apply "
 				       "linux.resources.devices");
-	if (cg_write(dir, "devices.deny", "a", err) < 0)
+	/* one fd per file for all the rules (a dozen by default), not an
+	 * open per rule; the kernel takes one rule per write either way */
+	cleanup_free char *deny_path = cg_join(dir, "devices.deny");
+	cleanup_free char *allow_path = cg_join(dir, "devices.allow");
+	cleanup_close int deny = open(deny_path, O_WRONLY | O_CLOEXEC);
+	if (deny < 0)
+		return berth_error_set(err, errno, "write 'a' to %s", deny_path);
+	if (write_rule(deny, deny_path, "a", err) < 0)
 		return -1;
+	cleanup_close int allow = -1;
 	for (size_t i = 0; i < r->n_devices; i++) {
 		const struct oci_device_rule *d = &r->devices[i];
 		const char *access = d->access ? d->access : "rwm";
@@ -560,8 +627,16 @@ static int v1_devices(struct cgroup *cg, const struct oci_resources *r, berth_er
 			snprintf(maj, sizeof(maj), "%" PRId64, d->major);
 		if (d->has_minor && d->minor >= 0)
 			snprintf(min, sizeof(min), "%" PRId64, d->minor);
-		if (cg_writef(dir, d->allow ? "devices.allow" : "devices.deny", err, "%c %s:%s %s",
-			      type, maj, min, access) < 0)
+		char rule[80];
+		snprintf(rule, sizeof(rule), "%c %s:%s %s", type, maj, min, access);
+		if (d->allow && allow < 0) {
+			allow = open(allow_path, O_WRONLY | O_CLOEXEC);
+			if (allow < 0)
+				return berth_error_set(err, errno, "write '%s' to %s", rule,
+						       allow_path);
+		}
+		if (write_rule(d->allow ? allow : deny, d->allow ? allow_path : deny_path, rule,
+			       err) < 0)
 			return -1;
 	}
 	return 0;
@@ -929,4 +1004,5 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.stats = v1_stats,
 	.oom_count = v1_oom_count,
 	.destroy = v1_destroy,
+	.enter_self = v1_enter_self,
 };

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "runtime/cgroup-bpf-dev.h"
 #include "runtime/cgroup-internal.h"
 
 struct cg2_priv {
@@ -526,9 +527,9 @@ static int v2_apply(struct cgroup *cg, const struct oci_resources *r, berth_erro
 		cg_warn(cg, "network.classID is not supported on cgroup v2, ignoring");
 	if (r->n_net_priorities)
 		cg_warn(cg, "network.priorities are not supported on cgroup v2, ignoring");
-	if (r->n_devices)
-		cg_warn(cg, "device rules are not enforced on cgroup v2 yet (no eBPF device "
-			    "filter): the container can open any device node it can see");
+	/* no devices controller on v2: an eBPF filter enforces the rules */
+	if (r->n_devices && cg_bpf_dev_apply(cg, p->dir, r->devices, r->n_devices, err) < 0)
+		return berth_error_wrap(err, "linux.resources.devices");
 	for (size_t i = 0; i < r->n_unified; i++)
 		if (cg2_write_unified(p->dir, r->unified[i].key, r->unified[i].value, err) < 0)
 			return -1;

@@ -134,6 +134,19 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, berth_error_t **err)
 	return cg->ops->enter(cg, pid, err);
 }
 
+bool cgroup_can_enter_self(const struct cgroup *cg)
+{
+	return cg->ops->enter_self != NULL;
+}
+
+int cgroup_enter_self(struct cgroup *cg, berth_error_t **err)
+{
+	if (cg->ops->enter_self == NULL)
+		return berth_error_set(err, ENOTSUP, "cgroup %s: cannot join it from inside",
+				       cg->ops->name);
+	return cg->ops->enter_self(cg, err);
+}
+
 int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, berth_error_t **err)
 {
 	if (r == NULL)

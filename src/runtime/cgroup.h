@@ -32,6 +32,8 @@ struct cgroup_ops {
 	int (*stats)(struct cgroup *cg, json_t **ret, berth_error_t **err);
 	int (*oom_count)(struct cgroup *cg, uint64_t *ret, berth_error_t **err);
 	int (*destroy)(struct cgroup *cg, berth_error_t **err);
+	/* join the calling process (see cgroup_enter_self); NULL: cannot */
+	int (*enter_self)(struct cgroup *cg, berth_error_t **err);
 };
 
 struct cgroup {
@@ -66,10 +68,19 @@ static inline void cgroup_freep(struct cgroup **cg)
  * cgroup_apply writes device rules only when r->n_devices > 0 (v1: deny
  * "a", then each rule in order); the caller adds runc's default allowed
  * devices to the rules.  Settings this host cannot do become
- * cg->warnings; on v2 device rules are not enforced yet (a warning).
+ * cg->warnings; on v2 device rules are an eBPF filter (cgroup-bpf-dev.c),
+ * only a warning where bpf(2) is not permitted in a user namespace.
  * cgroup_kill_all leaves a paused cgroup paused, except for SIGKILL. */
 int cgroup_create(struct cgroup *cg, berth_error_t **err);
 int cgroup_enter(struct cgroup *cg, pid_t pid, berth_error_t **err);
+/* Join the calling process, which must be single-threaded (a fresh clone),
+ * instead of cgroup_enter(pid) from outside, where cgroup_can_enter_self
+ * says so.  Why: on cgroup v1, writing a pid to cgroup.procs takes the
+ * global threadgroup rwsem for writing, which waits for an RCU grace period
+ * (2-20 ms asleep on an otherwise idle host); a process moving its only
+ * thread with "0" in each hierarchy's "tasks" file does not take it. */
+bool cgroup_can_enter_self(const struct cgroup *cg);
+int cgroup_enter_self(struct cgroup *cg, berth_error_t **err);
 int cgroup_apply(struct cgroup *cg, const struct oci_resources *r, berth_error_t **err);
 int cgroup_freeze(struct cgroup *cg, bool frozen, berth_error_t **err);
 int cgroup_is_frozen(struct cgroup *cg, bool *ret, berth_error_t **err);

@@ -22,6 +22,8 @@ struct init_ctx {
 	bool pty_to_parent;               /* foreground run without a socket */
 	bool no_pivot, no_new_keyring;
 	unsigned int preserve_fds;
+	const int *mount_fds; /* per config mount, its idmapped mount or -1; NULL when
+				 none; not owned (runtime/idmap.h) */
 };
 
 /* The container's init, right after the clone.  direct: cloned by the
@@ -44,6 +46,11 @@ int init_fds_for_exec(unsigned int n, berth_error_t **err);
 
 /* fork-like raw clone(2) with flags (SIGCHLD added) */
 pid_t init_clone(unsigned long flags);
+
+/* container_delete with the container's config when the caller has it
+ * parsed (run), NULL to load it from the state directory (borrowed) */
+int container_delete_config(const struct runtime_opts *rt, const char *id, bool force,
+			    const struct oci_config *config, berth_error_t **err);
 
 /* rt->warn when set */
 void container_warn(const struct runtime_opts *rt, const char *fmt, ...)

@@ -19,6 +19,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container-internal.h"
 #include "runtime/hooks.h"
+#include "runtime/intelrdt.h"
 #include "runtime/state.h"
 
 struct loaded {
@@ -114,22 +115,32 @@ static void kill_everything(const struct loaded *l)
 	wait_init_exit(l->st);
 }
 
-static void run_poststop(const struct runtime_opts *rt, const struct container_state *st)
+/* Poststop hooks, then the resctrl group the create made */
+static void run_poststop(const struct runtime_opts *rt, const struct container_state *st,
+			 const struct oci_config *config)
 {
-	cleanup_free char *dir = state_dir_path(rt->root, st->id);
-	cleanup_oci_config struct oci_config *c = NULL;
+	cleanup_oci_config struct oci_config *loaded = NULL;
 	cleanup_error berth_error_t *e = NULL;
-	if (oci_config_load_bundle(dir, &c, &e) < 0 || !c->hooks.poststop.n)
-		return;
-	cleanup_free char *s = state_hook_json(st, CONTAINER_STOPPED);
-	/* runtime.md: poststop failures are warnings, delete goes on */
-	if (hooks_run(&c->hooks.poststop, "poststop", s, &e) < 0)
-		container_warn(rt, "%s, ignoring", e->msg);
+	if (!config) {
+		cleanup_free char *dir = state_dir_path(rt->root, st->id);
+		if (oci_config_load_bundle(dir, &loaded, &e) < 0)
+			return;
+		config = loaded;
+	}
+	const struct oci_config *c = config;
+	if (c->hooks.poststop.n) {
+		cleanup_free char *s = state_hook_json(st, CONTAINER_STOPPED);
+		/* runtime.md: poststop failures are warnings, delete goes on */
+		if (hooks_run(&c->hooks.poststop, "poststop", s, &e) < 0)
+			container_warn(rt, "%s, ignoring", e->msg);
+	}
+	intelrdt_remove(&c->linux_.intel_rdt, st->id);
 }
 
-static int destroy(const struct runtime_opts *rt, const struct loaded *l, berth_error_t **err)
+static int destroy(const struct runtime_opts *rt, const struct loaded *l,
+		   const struct oci_config *config, berth_error_t **err)
 {
-	run_poststop(rt, l->st);
+	run_poststop(rt, l->st, config);
 	if (l->st->cgroup_path) {
 		cleanup_cgroup struct cgroup *cg = NULL;
 		if (open_cgroup(l->st, &cg, err) < 0 || cgroup_destroy(cg, err) < 0)
@@ -138,7 +149,8 @@ static int destroy(const struct runtime_opts *rt, const struct loaded *l, berth_
 	return state_remove_dir(rt->root, l->st->id, err);
 }
 
-int container_delete(const struct runtime_opts *rt, const char *id, bool force, berth_error_t **err)
+int container_delete_config(const struct runtime_opts *rt, const char *id, bool force,
+			    const struct oci_config *config, berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
 	if (load(rt, id, &l, err) < 0) {
@@ -167,7 +179,12 @@ int container_delete(const struct runtime_opts *rt, const char *id, bool force, 
 	default:
 		break;
 	}
-	return destroy(rt, &l, err);
+	return destroy(rt, &l, config, err);
+}
+
+int container_delete(const struct runtime_opts *rt, const char *id, bool force, berth_error_t **err)
+{
+	return container_delete_config(rt, id, force, NULL, err);
 }
 
 static int set_frozen(const struct runtime_opts *rt, const char *id, bool frozen,

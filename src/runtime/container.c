@@ -28,9 +28,14 @@
 #include "runtime/cloned-binary.h"
 #include "runtime/container-internal.h"
 #include "runtime/hooks.h"
+#include "runtime/idmap.h"
+#include "runtime/intelrdt.h"
+#include "runtime/netdev.h"
+#include "runtime/process-attr.h"
 #include "runtime/signals.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/task-attr.h"
 #include "runtime/terminal.h"
 #include "runtime/userns.h"
 
@@ -51,6 +56,7 @@ void container_warn(const struct runtime_opts *rt, const char *fmt, ...)
 struct create_job {
 	const struct runtime_opts *rt;
 	const struct container_create_opts *o;
+	bool pty_if_terminal; /* a foreground run: the pty master comes back to us */
 	bool pty_to_parent;
 	struct oci_config *config;
 	char *bundle, *rootfs, *dir;
@@ -58,6 +64,8 @@ struct create_job {
 	bool dir_made;
 	struct cgroup *cg;
 	bool cg_made;
+	bool cg_self_join; /* the first child joins the cgroup itself (cgroup.h) */
+	bool rdt_made;
 	struct ns_plan plan;
 	int console_sock;
 	int dmz_fd;
@@ -65,6 +73,7 @@ struct create_job {
 	pid_t first; /* the process we cloned (the init, or the intermediate) */
 	pid_t init;
 	int pty_master;
+	struct idmap_trees idmap; /* the idmapped mounts, made before the clone */
 	struct container_state st;
 };
 
@@ -80,9 +89,12 @@ static void create_job_release(struct create_job *j, bool failed)
 	}
 	if (failed && j->cg_made)
 		cgroup_destroy(j->cg, NULL);
+	if (failed && j->rdt_made)
+		intelrdt_remove(&j->config->linux_.intel_rdt, j->o->id);
 	if (failed && j->dir_made)
 		state_remove_dir(j->rt->root, j->o->id, NULL);
 	cgroup_free(j->cg);
+	idmap_trees_release(&j->idmap);
 	ns_plan_release(&j->plan);
 	for (int i = 0; i < 2; i++)
 		if (j->sync[i] >= 0)
@@ -162,11 +174,45 @@ static int check_sysctl(const struct oci_config *c, const struct ns_plan *p, ber
 	return 0;
 }
 
+/* LSM fields as runc treats them: an SELinux process label without
+ * SELinux and an AppArmor profile without AppArmor fail the create (runc's
+ * validator, and its init's "unable to apply apparmor profile" before the
+ * exec fifo); runc drops mountLabel silently without SELinux, where we
+ * warn.  With SELinux, mount labels are not implemented: refused rather
+ * than a container quietly less confined than asked. */
+static int check_lsm(struct create_job *j, berth_error_t **err)
+{
+	const struct oci_config *c = j->config;
+	if (c->process.selinux_label && *c->process.selinux_label &&
+	    !process_attr_selinux_enabled())
+		return berth_error_fail(err, EOPNOTSUPP,
+					"selinux label is specified in config, but selinux is "
+					"disabled or not supported");
+	if (c->process.apparmor_profile && *c->process.apparmor_profile &&
+	    !process_attr_apparmor_enabled())
+		return berth_error_fail(err, EOPNOTSUPP,
+					"unable to apply apparmor profile: apparmor profile '%s': "
+					"apparmor is not enabled on this host",
+					c->process.apparmor_profile);
+	if (c->linux_.mount_label && *c->linux_.mount_label) {
+		if (process_attr_selinux_enabled())
+			return berth_error_fail(err, EOPNOTSUPP,
+						"linux.mountLabel: SELinux mount labels are not "
+						"supported by berth-runtime");
+		container_warn(j->rt,
+			       "linux.mountLabel '%s': selinux is not enabled on this host, "
+			       "ignoring",
+			       c->linux_.mount_label);
+	}
+	return 0;
+}
+
 static int describe(struct create_job *j, berth_error_t **err)
 {
 	const struct container_create_opts *o = j->o;
 	if (state_check_id(o->id, err) < 0 || load_config(j, err) < 0)
 		return -1;
+	j->pty_to_parent = j->pty_if_terminal && j->config->process.terminal;
 	if (ns_plan_build(j->config, &j->plan, err) < 0)
 		return -1;
 	if ((j->config->hostname || j->config->domainname) && !j->plan.has_uts)
@@ -174,7 +220,9 @@ static int describe(struct create_job *j, berth_error_t **err)
 					"unable to set hostname without a private UTS namespace");
 	if (j->plan.new_user && !j->config->linux_.n_uid_mappings)
 		return berth_error_fail(err, EINVAL, "a user namespace needs linux.uidMappings");
-	if (check_sysctl(j->config, &j->plan, err) < 0)
+	if (check_sysctl(j->config, &j->plan, err) < 0 || check_lsm(j, err) < 0 ||
+	    netdev_check(j->config, err) < 0 || task_attr_check(&j->config->linux_, err) < 0 ||
+	    intelrdt_check(&j->config->linux_.intel_rdt, err) < 0)
 		return -1;
 	if (j->config->process.terminal && !o->console_socket && !j->pty_to_parent)
 		return berth_error_fail(
@@ -209,6 +257,35 @@ static int own_fifo(struct create_job *j, berth_error_t **err)
 	return 0;
 }
 
+/* config.json goes once into the directory we have just made, and is read
+ * only once state.json exists (state_load), so it needs no temp file and
+ * rename.  Its data is fsynced here and its directory entry by the
+ * directory fsync that commits state.json (atomic_write_at, same
+ * directory): whatever survives a crash with state.json has its config. */
+static int write_state_config(int dirfd, const char *text, berth_error_t **err)
+{
+	cleanup_close int fd =
+		openat(dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0)
+		return berth_error_set(err, errno, "create '%s'", STATE_CONFIG);
+	size_t len = strlen(text);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berth_error_set(err, errno, "write '%s'", STATE_CONFIG);
+		off += (size_t)n;
+	}
+	int r;
+	do
+		r = fsync(fd);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return berth_error_set(err, errno, "fsync '%s'", STATE_CONFIG);
+	return 0;
+}
+
 static int make_state_dir(struct create_job *j, berth_error_t **err)
 {
 	if (state_ensure_root(j->rt->root, err) < 0)
@@ -227,7 +304,7 @@ static int make_state_dir(struct create_job *j, berth_error_t **err)
 	/* exec and delete need the config after the bundle may be gone */
 	cleanup_json json_t *cj = oci_config_to_json(j->config);
 	cleanup_free char *text = bjson_dump(cj);
-	if (atomic_write_at(j->dirfd, STATE_CONFIG, text, strlen(text), 0600, err) < 0)
+	if (write_state_config(j->dirfd, text, err) < 0)
 		return -1;
 	if (mkfifoat(j->dirfd, STATE_FIFO, 0622) < 0)
 		return berth_error_set(err, errno, "create the exec fifo");
@@ -332,8 +409,19 @@ static __attribute__((noreturn)) void child_start(struct create_job *j, bool int
 		.no_pivot = j->o->no_pivot,
 		.no_new_keyring = j->o->no_new_keyring,
 		.preserve_fds = j->o->preserve_fds,
+		.mount_fds = j->idmap.fds,
 	};
 	close(j->sync[0]);
+	if (j->cg_self_join) {
+		/* first of all: hooks, the init and anything they fork must be in
+		 * the container's cgroup, and the parent relies on it */
+		cleanup_error berth_error_t *e = NULL;
+		if (cgroup_enter_self(j->cg, &e) < 0) {
+			berth_error_wrap(&e, "enter cgroup");
+			sync_send_error(j->sync[1], e);
+			_exit(1);
+		}
+	}
 	if (intermediate)
 		init_intermediate_main(&ctx);
 	init_child_main(&ctx, true);
@@ -441,6 +529,42 @@ static int serve_init(struct create_job *j, berth_error_t **err)
 	}
 }
 
+/* A child that failed early (its own cgroup join) has sent SYNC_ERROR and
+ * exited, so that what we did next failed with EPIPE or ESRCH: report the
+ * child's error instead.  Returns -1. */
+static int prefer_child_error(struct create_job *j, berth_error_t **err)
+{
+	struct pollfd p = { .fd = j->sync[0], .events = POLLIN };
+	struct sync_msg m;
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) || sync_recv(j->sync[0], &m, NULL) < 0)
+		return -1;
+	if (m.type == SYNC_ERROR && err) {
+		berth_error_release(err);
+		berth_error_fail(err, m.value, "%s", m.payload ? m.payload : "unknown");
+	}
+	sync_msg_release(&m);
+	return -1;
+}
+
+/* Between the clone and GO: the cgroup (unless the child joins itself),
+ * the maps of a new user namespace, resctrl, network devices */
+static int setup_child(struct create_job *j, bool intermediate, berth_error_t **err)
+{
+	if (!j->cg_self_join && cgroup_enter(j->cg, j->first, err) < 0)
+		return berth_error_wrap(err, "enter cgroup");
+	if (intermediate && run_intermediate(j, err) < 0)
+		return -1;
+	if (!intermediate && j->plan.new_user && userns_write_maps(j->init, j->config, err) < 0)
+		return -1;
+	/* the init's namespaces exist now and it waits for GO: the devices
+	 * are in place before any hook or the container's process runs */
+	if (intelrdt_apply(&j->config->linux_.intel_rdt, j->o->id, j->init, &j->rdt_made, err) <
+		    0 ||
+	    netdev_move_all(j->config, j->init, err) < 0)
+		return -1;
+	return send_go(j, err);
+}
+
 static int spawn_init(struct create_job *j, berth_error_t **err)
 {
 	bool intermediate = ns_plan_needs_intermediate(&j->plan);
@@ -449,15 +573,14 @@ static int spawn_init(struct create_job *j, berth_error_t **err)
 		if (j->console_sock < 0)
 			return -1;
 	}
+	/* a direct child in a new user namespace has no rights on the host's
+	 * cgroupfs before its maps; the intermediate is in ours */
+	j->cg_self_join = cgroup_can_enter_self(j->cg) && (intermediate || !j->plan.new_user);
 	if (sync_pair(j->sync, err) < 0 || clone_first(j, intermediate, err) < 0)
 		return -1;
-	if (cgroup_enter(j->cg, j->first, err) < 0)
-		return berth_error_wrap(err, "enter cgroup");
-	if (intermediate && run_intermediate(j, err) < 0)
-		return -1;
-	if (!intermediate && j->plan.new_user && userns_write_maps(j->init, j->config, err) < 0)
-		return -1;
-	if (send_go(j, err) < 0 || serve_init(j, err) < 0)
+	if (setup_child(j, intermediate, err) < 0)
+		return prefer_child_error(j, err);
+	if (serve_init(j, err) < 0)
 		return -1;
 	if (proc_stat_start(j->init, &j->st.start_time, NULL, err) < 0)
 		return berth_error_wrap(err, "container init");
@@ -476,20 +599,27 @@ static int write_pid_file(const char *path, pid_t pid, berth_error_t **err)
 struct created {
 	pid_t pid;
 	int pty_master;
+	struct oci_config *config; /* owned */
 };
 
+/* pty_if_terminal: a foreground run without a console socket, where a
+ * terminal's master comes back to us.  ret->config hands the parsed config
+ * on, so that `run` does not parse config.json again for start and delete. */
 static int create_internal(const struct runtime_opts *rt, const struct container_create_opts *o,
-			   bool pty_to_parent, struct created *ret, berth_error_t **err)
+			   bool pty_if_terminal, struct created *ret, berth_error_t **err)
 {
 	struct create_job j = { .rt = rt,
 				.o = o,
-				.pty_to_parent = pty_to_parent,
+				.pty_if_terminal = pty_if_terminal,
 				.dirfd = -1,
 				.console_sock = -1,
 				.dmz_fd = -1,
 				.sync = { -1, -1 },
 				.pty_master = -1 };
 	int r = describe(&j, err);
+	/* before any state exists: a bad idmapping fails create cleanly */
+	if (r >= 0)
+		r = idmap_trees_open(j.config, j.bundle, &j.idmap, err);
 	if (r >= 0)
 		r = cloned_binary_prepare(rt->argv,
 					  cloned_binary_needs_full(&j.config->process.capabilities,
@@ -508,7 +638,9 @@ static int create_internal(const struct runtime_opts *rt, const struct container
 	if (r >= 0 && o->pid_file)
 		r = write_pid_file(o->pid_file, j.init, err);
 	if (r >= 0 && ret)
-		*ret = (struct created){ .pid = j.init, .pty_master = j.pty_master };
+		*ret = (struct created){ .pid = j.init,
+					 .pty_master = j.pty_master,
+					 .config = steal_pointer(&j.config) };
 	create_job_release(&j, r < 0);
 	return r;
 }
@@ -521,6 +653,7 @@ int container_create(const struct runtime_opts *rt, const struct container_creat
 		return -1;
 	if (c.pty_master >= 0)
 		close(c.pty_master);
+	oci_config_free(c.config);
 	return 0;
 }
 
@@ -578,16 +711,21 @@ static int read_fifo_reports(const struct runtime_opts *rt, int fifo, int pidfd,
 	return r;
 }
 
+/* config: the container's, when the caller has it parsed already (run) */
 static void run_poststart(const struct runtime_opts *rt, int dirfd,
-			  const struct container_state *st)
+			  const struct container_state *st, const struct oci_config *config)
 {
-	cleanup_free char *dir = state_dir_path(rt->root, st->id);
-	cleanup_oci_config struct oci_config *c = NULL;
+	cleanup_oci_config struct oci_config *loaded = NULL;
 	cleanup_error berth_error_t *e = NULL;
-	if (oci_config_load_bundle(dir, &c, &e) < 0) {
-		container_warn(rt, "poststart hooks: %s, ignoring", e->msg);
-		return;
+	if (!config) {
+		cleanup_free char *dir = state_dir_path(rt->root, st->id);
+		if (oci_config_load_bundle(dir, &loaded, &e) < 0) {
+			container_warn(rt, "poststart hooks: %s, ignoring", e->msg);
+			return;
+		}
+		config = loaded;
 	}
+	const struct oci_config *c = config;
 	if (!c->hooks.poststart.n)
 		return;
 	cleanup_free char *s = state_hook_json(st, state_status(dirfd, st));
@@ -596,7 +734,8 @@ static void run_poststart(const struct runtime_opts *rt, int dirfd,
 		container_warn(rt, "%s, ignoring", e->msg);
 }
 
-int container_start(const struct runtime_opts *rt, const char *id, berth_error_t **err)
+static int start_internal(const struct runtime_opts *rt, const char *id,
+			  const struct oci_config *config, berth_error_t **err)
 {
 	cleanup_state struct container_state *st = NULL;
 	cleanup_close int dirfd = -1;
@@ -619,35 +758,31 @@ int container_start(const struct runtime_opts *rt, const char *id, berth_error_t
 	unlinkat(dirfd, STATE_FIFO, 0);
 	if (r < 0)
 		return r;
-	run_poststart(rt, dirfd, st);
+	run_poststart(rt, dirfd, st, config);
 	return 0;
+}
+
+int container_start(const struct runtime_opts *rt, const char *id, berth_error_t **err)
+{
+	return start_internal(rt, id, NULL, err);
 }
 
 /* ---- run ----------------------------------------------------------------- */
 
-static bool config_wants_terminal(const struct container_create_opts *o)
-{
-	cleanup_oci_config struct oci_config *c = NULL;
-	char buf[PATH_MAX];
-	if (!realpath(o->bundle ? o->bundle : ".", buf) ||
-	    oci_config_load_bundle(buf, &c, NULL) < 0)
-		return false; /* create reports the real error */
-	return c->has_process && c->process.terminal;
-}
-
 int container_run(const struct runtime_opts *rt, const struct container_run_opts *o, int *ret_code,
 		  berth_error_t **err)
 {
-	bool fg_pty = !o->detach && !o->create.console_socket && config_wants_terminal(&o->create);
+	bool fg = !o->detach && !o->create.console_socket;
 	struct created c;
-	if (create_internal(rt, &o->create, fg_pty, &c, err) < 0)
+	if (create_internal(rt, &o->create, fg, &c, err) < 0)
 		return -1;
 	cleanup_close int master = c.pty_master;
+	cleanup_oci_config struct oci_config *config = c.config;
 	cleanup_close int sfd = o->detach ? -1 : signals_block(err);
 	if (!o->detach && sfd < 0)
 		return -1;
-	if (container_start(rt, o->create.id, err) < 0) {
-		container_delete(rt, o->create.id, true, NULL);
+	if (start_internal(rt, o->create.id, config, err) < 0) {
+		container_delete_config(rt, o->create.id, true, config, NULL);
 		return -1;
 	}
 	*ret_code = 0;
@@ -660,7 +795,7 @@ int container_run(const struct runtime_opts *rt, const struct container_run_opts
 	terminal_restore(STDIN_FILENO, &raw);
 	if (!o->keep) {
 		cleanup_error berth_error_t *e = NULL;
-		if (container_delete(rt, o->create.id, true, &e) < 0 && r >= 0)
+		if (container_delete_config(rt, o->create.id, true, config, &e) < 0 && r >= 0)
 			container_warn(rt, "delete after run: %s", e->msg);
 	}
 	return r;

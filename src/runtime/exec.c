@@ -26,6 +26,7 @@
 #include "runtime/signals.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/task-attr.h"
 #include "runtime/terminal.h"
 
 /* The process to run and what owns its parts */
@@ -144,6 +145,7 @@ struct exec_job {
 	struct exec_proc proc;
 	struct ns_plan plan;
 	struct cgroup *cg;
+	bool cg_self_join; /* the helper joins the cgroup itself (cgroup.h) */
 	int sync[2], console_sock, pty_master, dmz_fd;
 	pid_t helper, pid;
 };
@@ -206,6 +208,10 @@ static int exec_prepare(struct exec_job *j, char **ret_exe, berth_error_t **err)
 	if (init_path_lookup(p->args ? p->args[0] : NULL, p->env, ret_exe, err) < 0 ||
 	    init_fds_for_exec(j->o->preserve_fds, err) < 0)
 		return -1;
+	/* an exec'd process is the container's as much as its init */
+	if (task_attr_set_mempolicy(&j->config->linux_.memory_policy, err) < 0 ||
+	    task_attr_set_personality(&j->config->linux_.personality, err) < 0)
+		return -1;
 	signals_reset_child();
 	if (security_apply(p, &j->config->linux_.seccomp, &warnings, err) < 0)
 		return -1;
@@ -234,6 +240,13 @@ static __attribute__((noreturn)) void exec_helper_main(struct exec_job *j)
 	close(j->sync[0]);
 	/* not dumpable while we are in the container's namespaces */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* still in the host's namespaces: the cgroup first, so that the
+	 * process cloned below starts in it */
+	if (j->cg_self_join && cgroup_enter_self(j->cg, &e) < 0) {
+		berth_error_wrap(&e, "enter the container's cgroup");
+		sync_send_error(j->sync[1], e);
+		_exit(1);
+	}
 	if (sync_expect(j->sync[1], SYNC_GO, "wait for the runtime", NULL, &e) < 0 ||
 	    ns_join_all(&j->plan, &e) < 0) {
 		sync_send_error(j->sync[1], e);
@@ -341,6 +354,7 @@ static int exec_spawn(struct exec_job *j, berth_error_t **err)
 	}
 	if (sync_pair(j->sync, err) < 0)
 		return -1;
+	j->cg_self_join = cgroup_can_enter_self(j->cg);
 	j->helper = init_clone(0);
 	if (j->helper < 0)
 		return berth_error_set(err, errno, "fork the exec helper");
@@ -352,10 +366,16 @@ static int exec_spawn(struct exec_job *j, berth_error_t **err)
 		close(j->console_sock);
 		j->console_sock = -1;
 	}
-	if (cgroup_enter(j->cg, j->helper, err) < 0)
+	if (!j->cg_self_join && cgroup_enter(j->cg, j->helper, err) < 0)
 		return berth_error_wrap(err, "enter the container's cgroup");
-	if (sync_send(j->sync[0], SYNC_GO, 0, NULL, -1, err) < 0)
-		return -1;
+	if (sync_send(j->sync[0], SYNC_GO, 0, NULL, -1, err) < 0) {
+		/* EPIPE: a helper that could not join the cgroup has said why,
+		 * then exited; its message is still queued for us */
+		if (!err || !*err || (*err)->errnum != EPIPE)
+			return -1;
+		berth_error_release(err);
+		return exec_serve(j, err);
+	}
 	return exec_serve(j, err);
 }
 

@@ -3,7 +3,8 @@
  * after it (the runtime has exited, `start` holds the exec fifo) failures
  * are written into the fifo as "E<msg>\0" records for `start` to report.
  * Order matters and follows runc: namespaces, session, hostname, pty,
- * mounts, hooks, pivot, sysctl, finalize, cwd, exec fifo, security, exec. */
+ * mounts, hooks, pivot, sysctl, finalize, personality and memory policy,
+ * cwd, exec fifo, security, exec. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/bjson.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -27,6 +29,7 @@
 #include "runtime/signals.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/task-attr.h"
 #include "runtime/terminal.h"
 #include "runtime/userns.h"
 
@@ -210,6 +213,7 @@ static void rootfs_ctx_init(const struct init_ctx *ctx, const struct terminal_pt
 		.no_pivot = ctx->no_pivot,
 		.in_userns = ctx->plan->new_user,
 		.console_path = pty->slave >= 0 ? pty->slave_path : NULL,
+		.mount_fds = ctx->mount_fds,
 	};
 }
 
@@ -242,12 +246,18 @@ static int init_setup(struct init_ctx *ctx, bool direct, char **ret_state, berth
 	    (sync_send(ctx->sync_fd, SYNC_HOOKS_REQ, 0, NULL, -1, err) < 0 ||
 	     sync_expect(ctx->sync_fd, SYNC_HOOKS_DONE, "createRuntime hooks", NULL, err) < 0))
 		return -1;
-	if (rootfs_pivot(&rc, err) < 0)
-		return -1;
-	/* runtime.md: createContainer runs after pivot_root, in the container */
+	/* config.md: createContainer hooks run in the container's namespaces
+	 * but their path resolves in the runtime's, so before pivot_root
+	 * (runc's prepareRootfs): the mount namespace is the container's, its
+	 * root still the host's */
 	if (hooks_run(&c->hooks.create_container, "createContainer", *ret_state, err) < 0)
 		return -1;
+	if (rootfs_pivot(&rc, err) < 0)
+		return -1;
 	if (init_sysctl(ctx, err) < 0 || rootfs_finalize(&rc, err) < 0)
+		return -1;
+	if (task_attr_set_mempolicy(&c->linux_.memory_policy, err) < 0 ||
+	    task_attr_set_personality(&c->linux_.personality, err) < 0)
 		return -1;
 	if (pty.slave >= 0)
 		close(pty.slave); /* 0, 1 and 2 hold it now */
@@ -275,6 +285,17 @@ static __attribute__((noreturn)) void fifo_fail(int fd, berth_error_t *e)
 	_exit(1);
 }
 
+/* The state for startContainer hooks: runc gives them "created" (the
+ * container is created; the user's process has not started yet) */
+static char *state_as_created(const char *state_json)
+{
+	cleanup_json json_t *st = json_loads(state_json, 0, NULL);
+	if (!st)
+		return xstrdup(state_json);
+	json_object_set_new(st, "status", json_string("created"));
+	return bjson_dump(st);
+}
+
 static __attribute__((noreturn)) void init_exec(struct init_ctx *ctx, const char *state_json,
 						const char *exe, char **env, int fifo)
 {
@@ -282,8 +303,11 @@ static __attribute__((noreturn)) void init_exec(struct init_ctx *ctx, const char
 	const struct oci_config *c = ctx->config;
 	char **warnings = NULL;
 
-	if (hooks_run(&c->hooks.start_container, "startContainer", state_json, &e) < 0)
-		fifo_fail(fifo, e);
+	if (c->hooks.start_container.n) {
+		cleanup_free char *created = state_as_created(state_json);
+		if (hooks_run(&c->hooks.start_container, "startContainer", created, &e) < 0)
+			fifo_fail(fifo, e);
+	}
 	signals_reset_child();
 	if (security_apply(&c->process, &c->linux_.seccomp, &warnings, &e) < 0)
 		fifo_fail(fifo, e);

@@ -296,8 +296,18 @@ static int check_proc_dest(const char *dest, const char *type, berth_error_t **e
 
 /* ---- bind --------------------------------------------------------------- */
 
+/* Attach the prepared detached mount tree_fd (idmap.h) on target */
+static int move_tree(int tree_fd, int target, const char *src, const char *dest,
+		     berth_error_t **err)
+{
+	if (move_mount(tree_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
+		return berth_error_set(err, errno, "mount '%s' on '%s'", src, dest);
+	return 0;
+}
+
 static int do_bind(const struct mount_env *env, const struct oci_mount *m, const char *dest,
-		   const struct mount_opts *o, berth_error_t **err)
+		   const struct mount_opts *o, int tree_fd, berth_error_t **err)
 {
 	if (m->source == NULL || m->source[0] == '\0')
 		return berth_error_set(err, EINVAL, "bind mount on '%s' has no source", dest);
@@ -306,14 +316,17 @@ static int do_bind(const struct mount_env *env, const struct oci_mount *m, const
 	cleanup_free char *src = m->source[0] == '/' || env->bundle == NULL ?
 					 xstrdup(m->source) :
 					 xasprintf("%s/%s", env->bundle, m->source);
+	/* a prepared tree is what will be mounted: its type decides the
+	 * target's, whatever the source path holds by now */
 	struct stat st;
-	if (stat(src, &st) < 0)
+	if ((tree_fd >= 0 ? fstat(tree_fd, &st) : stat(src, &st)) < 0)
 		return berth_error_set(err, errno, "bind source '%s'", src);
 
 	cleanup_close int target = mount_target_open(env->rootfd, dest, S_ISDIR(st.st_mode), err);
 	if (target < 0)
 		return berth_error_wrap(err, "mount '%s' on '%s'", src, dest);
-	int r = mount_bind_fd(src, target, dest, (o->flags & MS_REC) != 0, err);
+	int r = tree_fd >= 0 ? move_tree(tree_fd, target, src, dest, err) :
+			       mount_bind_fd(src, target, dest, (o->flags & MS_REC) != 0, err);
 	if (r < 0)
 		return r;
 	cleanup_close int fd = reopen_target(env->rootfd, dest, err);
@@ -670,6 +683,24 @@ static int read_cgroup_hierarchies(struct cgroup_set *s, berth_error_t **err)
 	return 0;
 }
 
+/* The directory of hierarchy `name` in the tmpfs `top` that we have just
+ * mounted (mkdir first when make): nothing but us has written there, so
+ * one openat from top replaces a walk from the rootfs per hierarchy; a name
+ * with a '/' (none that the kernel makes) takes the walk */
+static int hier_dir_open(int top, int rootfd, const char *sub, const char *name, bool make,
+			 berth_error_t **err)
+{
+	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return make ? root_mkdir_all(rootfd, sub, 0755, 0, err) :
+			      reopen_target(rootfd, sub, err);
+	if (make && mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+		return berth_error_set(err, errno, "mkdir '%s'", sub);
+	int fd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_set(err, errno, "open '%s'", sub);
+	return fd;
+}
+
 /* cgroup v1: a tmpfs at the destination holding one directory per host
  * hierarchy.  Without a cgroup namespace each is a bind of the host
  * directory of the container's own cgroup (the container sees its cgroup
@@ -701,7 +732,7 @@ static int do_cgroup_v1(const struct mount_env *env, const char *dest, const str
 	for (size_t i = 0; i < set.n_hiers; i++) {
 		const struct cgroup_hier *h = &set.hiers[i];
 		cleanup_free char *sub = xasprintf("%s/%s", strcmp(dest, "/") ? dest : "", h->name);
-		cleanup_close int t = root_mkdir_all(env->rootfd, sub, 0755, 0, err);
+		cleanup_close int t = hier_dir_open(top, env->rootfd, sub, h->name, true, err);
 		if (t < 0)
 			return t;
 		if (env->new_cgroupns) {
@@ -710,7 +741,7 @@ static int do_cgroup_v1(const struct mount_env *env, const char *dest, const str
 		} else if ((r = mount_bind_fd(h->source, t, sub, true, err)) < 0) {
 			return r;
 		}
-		cleanup_close int fd = reopen_target(env->rootfd, sub, err);
+		cleanup_close int fd = hier_dir_open(top, env->rootfd, sub, h->name, false, err);
 		if (fd < 0)
 			return fd;
 		if (!env->new_cgroupns && flags &&
@@ -781,7 +812,8 @@ static int do_cgroup(const struct mount_env *env, const struct oci_mount *m, con
 
 /* ---- one mount ------------------------------------------------------------ */
 
-int mount_oci(const struct mount_env *env, const struct oci_mount *m, berth_error_t **err)
+int mount_oci(const struct mount_env *env, const struct oci_mount *m, int tree_fd,
+	      berth_error_t **err)
 {
 	if (m->destination == NULL || m->destination[0] != '/')
 		return berth_error_set(err, EINVAL, "mount destination '%s' is not absolute",
@@ -790,10 +822,12 @@ int mount_oci(const struct mount_env *env, const struct oci_mount *m, berth_erro
 	int r = mount_opts_parse(m, &o, err);
 	if (r < 0)
 		return r;
-	if (o.extra & MOUNT_OPT_IDMAP)
-		return berth_error_set(err, ENOTSUP,
-				       "mount on '%s': idmapped mounts are not supported",
-				       m->destination);
+	/* idmap_trees_open() validated and made every idmapped mount */
+	bool idmapped = (o.extra & MOUNT_OPT_IDMAP) || m->n_uid_mappings || m->n_gid_mappings;
+	if (idmapped != (tree_fd >= 0))
+		return berth_error_set(err, EINVAL, "mount on '%s': the idmapped mount %s",
+				       m->destination,
+				       idmapped ? "was not prepared" : "is not expected");
 	bool bind = (o.extra & MOUNT_OPT_BIND) != 0;
 	if (!bind && (m->type == NULL || *m->type == '\0'))
 		return berth_error_set(err, EINVAL, "mount on '%s' has no type", m->destination);
@@ -818,7 +852,7 @@ int mount_oci(const struct mount_env *env, const struct oci_mount *m, berth_erro
 		o.flags &= ~MS_RDONLY;
 
 	if (bind)
-		return do_bind(env, m, dest, &o, err);
+		return do_bind(env, m, dest, &o, tree_fd, err);
 	if (strcmp(m->type, "tmpfs") == 0)
 		return do_tmpfs(env, m, dest, &o, err);
 	if (strcmp(m->type, "cgroup") == 0)

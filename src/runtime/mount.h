@@ -34,8 +34,12 @@ const char *mount_fdpath(int fd, struct mount_fdpath *p);
  * rootfs (a directory, or an empty file when binding a non-directory),
  * then mount by type (bind/rbind, tmpfs, proc, sysfs, cgroup, anything
  * else with its data), then the bind remount, propagation and recursive
- * attributes.  Errors read "mount 'proc' on '/proc': ...". */
-int mount_oci(const struct mount_env *env, const struct oci_mount *m, berth_error_t **err);
+ * attributes.  tree_fd: for an idmapped mount, the detached mount that
+ * idmap_trees_open() made, which is moved onto the target instead of a
+ * bind (borrowed); -1 for every other mount.  Errors read "mount 'proc'
+ * on '/proc': ...". */
+int mount_oci(const struct mount_env *env, const struct oci_mount *m, int tree_fd,
+	      berth_error_t **err);
 
 /* Open dest inside rootfd as O_PATH, creating it first when missing: a
  * directory (and parents, 0755) when is_dir, else an empty 0644 file in a

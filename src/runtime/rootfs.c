@@ -83,7 +83,8 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, berth_error_t **err)
 		.new_cgroupns = has_ns(c, OCI_NS_CGROUP),
 	};
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if ((r = mount_oci(&env, &c->mounts[i], err)) < 0)
+		if ((r = mount_oci(&env, &c->mounts[i], ctx->mount_fds ? ctx->mount_fds[i] : -1,
+				   err)) < 0)
 			return r;
 
 	if (dev_needs_setup(c)) {

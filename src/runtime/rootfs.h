@@ -18,6 +18,8 @@ struct rootfs_ctx {
 	bool no_pivot;                   /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool in_userns;                  /* a new user namespace: bind devices instead of mknod */
 	const char *console_path;        /* pty slave to bind on /dev/console, or NULL */
+	const int *mount_fds;            /* per config mount, its prepared idmapped mount or -1
+					    (runtime/idmap.h); NULL when none; not owned */
 };
 
 /* Before pivot_root, in the new mount namespace (running as the

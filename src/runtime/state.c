@@ -47,8 +47,24 @@ char *state_dir_path(const char *root, const char *id)
 	return xasprintf("%s/%s", root, id);
 }
 
+/* mkdir -p, as runc's MkdirAll: dockerd hands its shim a --root two levels
+ * below a directory that may not exist yet (<exec-root>/runtime-runc/moby) */
 int state_ensure_root(const char *root, berth_error_t **err)
 {
+	if (mkdir(root, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berth_error_set(err, errno, "create state root '%s'", root);
+	cleanup_free char *path = xstrdup(root);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0711) < 0 && errno != EEXIST)
+			return berth_error_set(err, errno, "create state root '%s': mkdir '%s'",
+					       root, path);
+		*p = '/';
+	}
 	if (mkdir(root, 0700) < 0 && errno != EEXIST)
 		return berth_error_set(err, errno, "create state root '%s'", root);
 	return 0;

@@ -97,10 +97,15 @@ int sync_recv(int sock, struct sync_msg *ret, berth_error_t **err)
 			      .msg_controllen = sizeof(control.buf) };
 	struct sync_wire w;
 	ssize_t n;
+	int resets = 0;
 
+	/* ECONNRESET: the peer exited with a message of ours unread (a child
+	 * that failed before reading GO).  The kernel says so once; what the
+	 * peer sent before it exited, its SYNC_ERROR say, is still queued
+	 * behind it, and after that comes EOF. */
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && resets++ == 0)));
 	if (n < 0)
 		return berth_error_set(err, errno, "receive sync message");
 	int fd = take_passed_fd(&msg);

@@ -35,14 +35,21 @@ static int write_map(pid_t pid, const char *name, const struct oci_id_mapping *m
 	return r;
 }
 
-int userns_write_maps(pid_t pid, const struct oci_config *c, berth_error_t **err)
+int userns_write_id_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid,
+			 const struct oci_id_mapping *gid, size_t n_gid, berth_error_t **err)
 {
 	if (geteuid() != 0 && write_proc_file(pid, "setgroups", "deny", 4, err) < 0)
 		return -1;
-	if (write_map(pid, "uid_map", c->linux_.uid_mappings, c->linux_.n_uid_mappings, err) < 0 ||
-	    write_map(pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
+	if (write_map(pid, "uid_map", uid, n_uid, err) < 0 ||
+	    write_map(pid, "gid_map", gid, n_gid, err) < 0)
 		return berth_error_wrap(err, "user namespace maps");
 	return 0;
+}
+
+int userns_write_maps(pid_t pid, const struct oci_config *c, berth_error_t **err)
+{
+	return userns_write_id_maps(pid, c->linux_.uid_mappings, c->linux_.n_uid_mappings,
+				    c->linux_.gid_mappings, c->linux_.n_gid_mappings, err);
 }
 
 int userns_become_root(berth_error_t **err)

@@ -14,6 +14,11 @@
  * (and denying it would break setgroups inside rootful containers). */
 int userns_write_maps(pid_t pid, const struct oci_config *c, berth_error_t **err);
 
+/* The same with explicit maps (an idmapped mount's); an empty map is not
+ * written.  Errors read "user namespace maps: write '/proc/N/uid_map': ..." */
+int userns_write_id_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid,
+			 const struct oci_id_mapping *gid, size_t n_gid, berth_error_t **err);
+
 /* In the child, after the maps are written: become root of the namespace */
 int userns_become_root(berth_error_t **err);
 

@@ -1,7 +1,8 @@
 /* test-init: a static helper run inside test containers (crun's tests/init.c
  * idea).  `report` prints, as one JSON object, what the process sees: ids,
  * cwd, hostname, env, capabilities, no_new_privs, seccomp, rlimits, mounts,
- * open fds, umask, oom_score_adj, cgroups.  Other subcommands: write FILE
+ * open fds, umask, oom_score_adj, cgroups, machine (uname -m), the memory
+ * policy mode, the tty's size.  Other subcommands: write FILE
  * [TEXT], sleep N (exits 128+sig on TERM/INT/HUP/USR1/USR2), exit N,
  * fork N (N sleeping children, then sleep), cat.  No libraries but libc. */
 #include <dirent.h>
@@ -11,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,6 +158,15 @@ static int report(void)
 	uname(&u);
 	key("hostname", &first), json_str(u.nodename);
 	key("domainname", &first), json_str(u.domainname);
+	key("machine", &first), json_str(u.machine);
+	int mpol = -1;
+	if (syscall(SYS_get_mempolicy, &mpol, NULL, 0UL, NULL, 0UL) < 0)
+		mpol = -1;
+	key("mempolicy", &first), printf("%d", mpol);
+	struct winsize ws = { 0 };
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0)
+		ws.ws_row = ws.ws_col = 0;
+	key("winsize", &first), printf("[%u,%u]", ws.ws_row, ws.ws_col);
 	key("env", &first), putchar('[');
 	for (char **e = environ; *e; e++) {
 		if (e != environ)

@@ -224,7 +224,7 @@ teardown() { runtime_teardown; }
 		"source": (env.BERTH_TEST_TMP + "/hooks"), "options": ["rbind", "rw"]}]
 	| .hooks = {
 	  "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", ("read s; echo createRuntime $(echo $s | grep -c creating) >> " + env.HOOKLOG)]}],
-	  "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo createContainer >> /hooks/log"]}],
+	  "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", ("echo createContainer >> " + env.HOOKLOG)]}],
 	  "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo startContainer >> /hooks/log"]}],
 	  "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", ("echo poststart >> " + env.HOOKLOG)]}],
 	  "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", ("echo poststop >> " + env.HOOKLOG)]}]}'
@@ -248,4 +248,14 @@ poststop" ]
 	[ "$(jq -r .type <<<"$output")" = stats ]
 	[ "$(jq -r .id <<<"$output")" = c1 ]
 	[ "$(jq -r .data.pids.limit <<<"$output")" -eq 60 ]
+}
+
+@test "a --root whose parents do not exist is created, as runc does" {
+	# dockerd passes <exec-root>/runtime-runc/moby before either exists
+	set_args /bin/true
+	local deep=$BERTH_TEST_TMP/deep/runtime-runc/moby
+	run "$BERTH_RUNTIME" --root "$deep" run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[ -d "$deep" ]
+	[ "$(stat -c %a "$deep")" = 700 ]
 }
