@@ -16,6 +16,8 @@ PACKAGES=(
 	clang-format clang-tidy cppcheck libclang-rt-14-dev shellcheck
 	iproute2 nftables jq file util-linux procps git
 	containerd docker.io podman runc crun skopeo umoci
+	# tests/registry: a local registry and its htpasswd
+	docker-registry apache2-utils openssl
 )
 
 missing=()

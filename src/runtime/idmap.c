@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,11 +53,15 @@ static int userns_open_mapped(const struct oci_id_mapping *uid, size_t n_uid,
 {
 	/* fork-like raw clone straight into a new user namespace: the maps
 	 * can be written as soon as it returns.  The child only waits to be
-	 * killed (no threads here, so the copy is consistent). */
+	 * killed (no threads here, so the copy is consistent), and dies with
+	 * us should we be killed first. */
+	pid_t parent = getpid();
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		return berth_error_set(err, errno, "clone a user namespace for the mapping");
 	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
 		for (;;)
 			pause();
 	}

@@ -39,7 +39,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	strncpy(addr.sun_path, argv[1], sizeof(addr.sun_path) - 1);
+	size_t len = strlen(argv[1]);
+	if (len >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "recvtty: socket path '%s' is too long\n", argv[1]);
+		return 2;
+	}
+	memcpy(addr.sun_path, argv[1], len + 1);
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unlink(argv[1]);
 	if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(s, 1) < 0) {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,19 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* A whole decimal int in [lo, hi]; -1 for anything else (atoi would take
+ * "12abc" and overflow silently) */
+static int parse_int(const char *s, long lo, long hi, int *ret)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*ret = (int)v;
+	return 0;
+}
 
 static void json_str(const char *s)
 {
@@ -100,7 +114,8 @@ static void report_fds(void)
 	struct dirent *e;
 	putchar('[');
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || atoi(e->d_name) == self)
+		int fd;
+		if (parse_int(e->d_name, 0, INT_MAX, &fd) < 0 || fd == self)
 			continue;
 		printf("%s%s", first ? "" : ",", e->d_name);
 		first = 0;
@@ -182,8 +197,12 @@ static int report(void)
 	key("umask", &first), printf("\"%04o\"", (unsigned)m);
 	FILE *f = fopen("/proc/self/oom_score_adj", "re");
 	int oom = 0;
-	if (f && fscanf(f, "%d", &oom) != 1)
-		oom = 0;
+	char line[32];
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (parse_int(line, -1000, 1000, &oom) < 0)
+			oom = 0;
+	}
 	if (f)
 		fclose(f);
 	key("oom_score_adj", &first), printf("%d", oom);
@@ -195,11 +214,20 @@ static int report(void)
 	return 0;
 }
 
+/* "signal N\n" with async-signal-safe calls only (no stdio here) */
 static void on_signal(int sig)
 {
-	char msg[32];
-	int n = snprintf(msg, sizeof(msg), "signal %d\n", sig);
-	if (write(1, msg, (size_t)n) < 0) {
+	char msg[32] = "signal ";
+	char digits[12];
+	size_t n = 0, len = strlen(msg);
+	unsigned v = (unsigned)sig;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0 && n < sizeof(digits));
+	while (n > 0)
+		msg[len++] = digits[--n];
+	msg[len++] = '\n';
+	if (write(1, msg, len) < 0) {
 		/* nothing to do */
 	}
 	_exit(128 + sig);
@@ -229,7 +257,11 @@ static int do_write(const char *path, const char *text)
 
 static int do_fork(const char *arg)
 {
-	int n = atoi(arg);
+	int n;
+	if (parse_int(arg, 0, 4096, &n) < 0) {
+		fprintf(stderr, "test-init: fork: '%s' is not a count\n", arg);
+		return 2;
+	}
 	for (int i = 0; i < n; i++) {
 		pid_t p = fork();
 		if (p == 0) {
@@ -259,8 +291,13 @@ int main(int argc, char **argv)
 		return report();
 	if (strcmp(cmd, "sleep") == 0 && argc > 2)
 		return do_sleep(argv[2]);
-	if (strcmp(cmd, "exit") == 0 && argc > 2)
-		return atoi(argv[2]);
+	int code;
+	if (strcmp(cmd, "exit") == 0 && argc > 2) {
+		if (parse_int(argv[2], 0, 255, &code) == 0)
+			return code;
+		fprintf(stderr, "test-init: exit: '%s' is not a status (0-255)\n", argv[2]);
+		return 2;
+	}
 	if (strcmp(cmd, "write") == 0 && argc > 2)
 		return do_write(argv[2], argc > 3 ? argv[3] : NULL);
 	if (strcmp(cmd, "fork") == 0 && argc > 2)

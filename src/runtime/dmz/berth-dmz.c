@@ -88,20 +88,25 @@ void dmz_main(long *sp)
 	long fd = parse_fd(argv[1] + 1);
 	sys3(SYS_FCNTL, fd, F_SETFD, FD_CLOEXEC);
 	long err = -sys3(SYS_EXECVE, (long)argv[2], (long)(argv + 3), (long)envp);
-	char buf[4096];
+	/* the sync record's header is two native ints, as sync.c reads it:
+	 * stored through the union (well-defined in C), not byte by byte */
+	union {
+		int hdr[2];
+		char buf[4096];
+	} out;
+	char *buf = out.buf;
 	int n = 0;
 	if (mode == 's') {
-		int hdr[2] = { SYNC_EXEC_FAILED, (int)err };
-		const char *h = (const char *)hdr;
-		for (unsigned i = 0; i < sizeof(hdr); i++)
-			buf[n++] = h[i];
+		out.hdr[0] = SYNC_EXEC_FAILED;
+		out.hdr[1] = (int)err;
+		n = (int)sizeof(out.hdr);
 	} else {
 		buf[n++] = 'N';
 		put_num(buf, &n, err);
 		buf[n++] = ' ';
 	}
 	unsigned long len = slen(argv[2]);
-	for (unsigned long i = 0; i < len && n < (int)sizeof(buf) - 1; i++)
+	for (unsigned long i = 0; i < len && n < (int)sizeof(out.buf) - 1; i++)
 		buf[n++] = argv[2][i];
 	if (mode != 's')
 		buf[n++] = '\0';

@@ -1,0 +1,378 @@
+/* client: one registry session (see client.h).  Every request goes through
+ * client_request, which owns the authentication loop: at most one retry
+ * after a 401, with a freshly fetched token, so that a registry that keeps
+ * refusing ends in a clear error instead of a loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/bjson.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "common/xalloc.h"
+#include "image/reference.h"
+#include "oci/image.h"
+#include "registry/auth.h"
+#include "registry/client.h"
+#include "registry/credentials.h"
+
+struct registry_client {
+	char *domain;     /* as the user named it: "docker.io", "127.0.0.1:5000" */
+	char *base;       /* "https://registry-1.docker.io" */
+	char *repository; /* NULL for a registry-wide session (login) */
+	char *pull_scope; /* "repository:<repository>:pull" */
+	struct http_client *http;
+	struct auth_state auth;
+};
+
+void registry_manifest_release(struct registry_manifest *m)
+{
+	free(m->media_type);
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+struct registry_client *registry_client_new(const char *domain, const char *repository,
+					    const struct registry_options *opts,
+					    berth_error_t **err)
+{
+	static const struct registry_options defaults = { 0 };
+	struct auth_creds creds = { 0 };
+
+	if (!opts)
+		opts = &defaults;
+	if (!domain || !*domain || strpbrk(domain, "/ \t\r\n?#@"))
+		return berth_error_fail(err, EINVAL, "invalid registry host '%s'",
+					domain ? domain : ""),
+		       NULL;
+	struct http_options hopts = { .certs_dir = opts->certs_dir };
+	struct http_client *http = http_client_new(&hopts, err);
+	if (!http)
+		return NULL;
+	if (opts->username) {
+		creds.username = xstrdup(opts->username);
+		creds.password = xstrdup(opts->password ? opts->password : "");
+	} else if (!(opts->flags & REGISTRY_ANONYMOUS)) {
+		cleanup_error berth_error_t *e = NULL;
+		cleanup_free char *dir = opts->config_dir ? xstrdup(opts->config_dir) :
+							    credentials_config_dir(&e);
+		int r = dir ? credentials_get(dir, domain, &creds, err) : 0;
+		if (r < 0) {
+			http_client_free(http);
+			return NULL;
+		}
+	}
+	struct registry_client *c = xzalloc(sizeof(*c));
+	const char *endpoint = domain;
+	if (strcmp(domain, IMAGE_REF_DEFAULT_DOMAIN) == 0 ||
+	    strcmp(domain, IMAGE_REF_LEGACY_DOMAIN) == 0)
+		endpoint = REGISTRY_DOCKER_IO_ENDPOINT;
+	c->domain = xstrdup(domain);
+	c->base = xasprintf("%s://%s", (opts->flags & REGISTRY_INSECURE) ? "http" : "https",
+			    endpoint);
+	c->repository = xstrdup(repository);
+	c->pull_scope = repository ? xasprintf("repository:%s:pull", repository) : NULL;
+	c->http = http;
+	auth_state_init(&c->auth, &creds);
+	return c;
+}
+
+void registry_client_free(struct registry_client *c)
+{
+	if (!c)
+		return;
+	free(c->domain);
+	free(c->base);
+	free(c->repository);
+	free(c->pull_scope);
+	http_client_free(c->http);
+	auth_state_release(&c->auth);
+	free(c);
+}
+
+/* The registry's own words from an error body ({"errors":[{"message"}]}),
+ * else a short excerpt */
+static char *response_reason(const struct http_response *resp)
+{
+	cleanup_json json_t *j = NULL;
+	cleanup_error berth_error_t *e = NULL;
+	if (resp->body.len &&
+	    bjson_load(resp->body.buf, resp->body.len, "error", 0, 0, &j, &e) == 0) {
+		json_t *first = json_array_get(json_object_get(j, "errors"), 0);
+		const char *msg = json_string_value(json_object_get(first, "message"));
+		if (msg)
+			return xstrndup(msg, 200);
+	}
+	if (resp->body.len == 0 || resp->body.len > 200 ||
+	    memchr(resp->body.buf, '<', resp->body.len))
+		return xasprintf("HTTP %ld", resp->status);
+	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+	strbuf_add(&sb, resp->body.buf, resp->body.len);
+	strbuf_rtrim(&sb);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Perform req (its authorization is set here) with the authentication
+ * loop: a 401 is answered once, with the challenge it carries and fresh
+ * credentials; a second 401 is EACCES. */
+static int client_request(struct registry_client *c, struct http_request *req, const char *scope,
+			  struct http_response *ret, berth_error_t **err)
+{
+	const char *method = req->method ? req->method : "GET";
+
+	for (int round = 0; round < 2; round++) {
+		cleanup_free char *authz = NULL;
+		struct http_response resp = { 0 };
+		if (auth_state_authorize(&c->auth, c->http, scope, round > 0, &authz, err) < 0)
+			return berth_error_wrap(err, "%s %s", method, req->url);
+		req->authorization = authz;
+		int r = http_do(c->http, req, &resp, err);
+		req->authorization = NULL;
+		if (r < 0)
+			return r;
+		if (resp.status != 401) {
+			*ret = resp;
+			return 0;
+		}
+		cleanup_free char *why = response_reason(&resp);
+		if (round > 0 || c->auth.scheme == AUTH_BASIC) {
+			/* already answered a challenge (or sent Basic
+			 * credentials unasked): the registry refuses them */
+			bool had_creds = c->auth.creds.username || c->auth.creds.identity_token;
+			r = berth_error_fail(err, EACCES, "%s %s: unauthorized: %s%s", method,
+					     req->url, why,
+					     had_creds ? " (credentials refused)" :
+							 " (no credentials)");
+			http_response_release(&resp);
+			return r;
+		}
+		r = auth_state_challenge(&c->auth, &resp.headers, NULL, err);
+		http_response_release(&resp);
+		if (r < 0)
+			return berth_error_wrap(err, "%s %s: unauthorized: %s", method, req->url,
+						why);
+		if (c->auth.scheme == AUTH_BASIC && !c->auth.creds.username)
+			return berth_error_fail(
+				err, EACCES,
+				"%s %s: unauthorized: %s (no credentials; log in first)", method,
+				req->url, why);
+	}
+	return berth_error_fail(err, EACCES, "%s %s: unauthorized", method, req->url);
+}
+
+int registry_ping(struct registry_client *c, berth_error_t **err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/", c->base);
+	cleanup_http_response struct http_response resp = { 0 };
+	struct http_request req = { .url = url, .flags = HTTP_IDEMPOTENT };
+
+	if (client_request(c, &req, NULL, &resp, err) < 0)
+		return berth_error_wrap(err, "ping '%s'", c->domain);
+	if (resp.status != 200) {
+		cleanup_free char *why = response_reason(&resp);
+		return berth_error_fail(err, EPROTO, "ping '%s': GET %s: %s", c->domain, url, why);
+	}
+	return 0;
+}
+
+/* "application/vnd.oci.image.manifest.v1+json; charset=utf-8" -> the type */
+static char *media_type_of(const char *content_type)
+{
+	if (!content_type)
+		return NULL;
+	size_t n = strcspn(content_type, "; \t");
+	return n ? xstrndup(content_type, n) : NULL;
+}
+
+int registry_get_manifest(struct registry_client *c, const char *tag_or_digest,
+			  struct registry_manifest *ret, berth_error_t **err)
+{
+	struct digest want;
+	bool by_digest = strchr(tag_or_digest, ':') != NULL;
+
+	if (!c->repository)
+		return berth_error_fail(err, EINVAL, "a manifest needs a repository");
+	if (by_digest) {
+		if (digest_parse(tag_or_digest, &want, err) < 0)
+			return berth_error_wrap(err, "get manifest");
+	} else if (!image_ref_tag_valid(tag_or_digest)) {
+		return berth_error_fail(err, EINVAL, "get manifest: invalid tag '%.200s'",
+					tag_or_digest);
+	}
+	cleanup_free char *url =
+		xasprintf("%s/v2/%s/manifests/%s", c->base, c->repository, tag_or_digest);
+	static const char *const hdrs[] = { "Accept: " OCI_IMAGE_ACCEPT, NULL };
+	struct http_request req = { .url = url,
+				    .headers = hdrs,
+				    .max_body = REGISTRY_MAX_MANIFEST,
+				    .flags = HTTP_IDEMPOTENT };
+	cleanup_http_response struct http_response resp = { 0 };
+	const char *what = tag_or_digest;
+
+	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
+		return berth_error_wrap(err, "get manifest '%s:%s'", c->repository, what);
+	if (resp.status == 404) {
+		cleanup_free char *why = response_reason(&resp);
+		return berth_error_fail(err, ENOENT, "get manifest '%s:%s': %s", c->repository,
+					what, why);
+	}
+	if (resp.status != 200) {
+		cleanup_free char *why = response_reason(&resp);
+		return berth_error_fail(err, EPROTO, "get manifest '%s:%s': GET %s: %s",
+					c->repository, what, url, why);
+	}
+
+	struct digest got;
+	digest_buffer(resp.body.buf, resp.body.len, &got);
+	if (by_digest && digest_verify(&want, &got, "manifest", err) < 0)
+		return berth_error_wrap(err, "get manifest '%s@%s'", c->repository, what);
+	const char *hdr = http_headers_get(&resp.headers, "Docker-Content-Digest");
+	if (hdr) {
+		struct digest claimed;
+		cleanup_error berth_error_t *e = NULL;
+		/* only sha256 is comparable; another algorithm is not a lie */
+		if (strncmp(hdr, "sha256:", 7) == 0) {
+			if (digest_parse(hdr, &claimed, &e) < 0)
+				return berth_error_fail(
+					err, EBADMSG,
+					"get manifest '%s:%s': bad Docker-Content-Digest '%.100s'",
+					c->repository, what, hdr);
+			if (digest_verify(&claimed, &got, "manifest", err) < 0)
+				return berth_error_wrap(
+					err, "get manifest '%s:%s' (Docker-Content-Digest)",
+					c->repository, what);
+		}
+	}
+
+	char *mt = media_type_of(http_headers_get(&resp.headers, "Content-Type"));
+	if (!mt || strcmp(mt, "application/json") == 0 || strcmp(mt, "text/plain") == 0) {
+		cleanup_json json_t *j = NULL;
+		cleanup_error berth_error_t *e = NULL;
+		const char *doc_mt = NULL;
+		if (bjson_load(resp.body.buf, resp.body.len, "manifest", REGISTRY_MAX_MANIFEST, 0,
+			       &j, &e) == 0 &&
+		    bjson_get_string(j, NULL, "mediaType", 0, &doc_mt, &e) == 0 && doc_mt) {
+			free(mt);
+			mt = xstrdup(doc_mt);
+		}
+	}
+	ret->media_type = mt ? mt : xstrdup("");
+	ret->len = resp.body.len;
+	ret->data = strbuf_detach(&resp.body, NULL);
+	ret->digest = got;
+	return 0;
+}
+
+static char *blob_url(const struct registry_client *c, const struct digest *d)
+{
+	char ds[DIGEST_STR_SIZE];
+	digest_format(d, ds);
+	return xasprintf("%s/v2/%s/blobs/%s", c->base, c->repository, ds);
+}
+
+int registry_blob_exists(struct registry_client *c, const struct digest *d, uint64_t *ret_size,
+			 berth_error_t **err)
+{
+	if (!c->repository)
+		return berth_error_fail(err, EINVAL, "a blob needs a repository");
+	cleanup_free char *url = blob_url(c, d);
+	cleanup_http_response struct http_response resp = { 0 };
+	struct http_request req = { .method = "HEAD", .url = url, .flags = HTTP_IDEMPOTENT };
+
+	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
+		return berth_error_wrap(err, "check blob");
+	if (resp.status == 404)
+		return 0;
+	if (resp.status != 200)
+		return berth_error_fail(err, EPROTO, "check blob: HEAD %s: HTTP %ld", url,
+					resp.status);
+	if (ret_size) {
+		const char *cl = http_headers_get(&resp.headers, "Content-Length");
+		uint64_t size = 0;
+		cleanup_error berth_error_t *e = NULL;
+		if (!cl || parse_uint64(cl, 10, &size, &e) < 0)
+			return berth_error_fail(err, EPROTO,
+						"check blob: HEAD %s: no valid Content-Length",
+						url);
+		*ret_size = size;
+	}
+	return 1;
+}
+
+struct blob_sink {
+	struct digest_hasher *h;
+	uint64_t size;
+	http_sink_fn sink;
+	void *data;
+};
+
+static int blob_sink_cb(const void *data, size_t len, void *userdata, berth_error_t **err)
+{
+	struct blob_sink *b = userdata;
+	digest_hasher_update(b->h, data, len);
+	b->size += len;
+	return b->sink(data, len, b->data, err);
+}
+
+int registry_blob_get(struct registry_client *c, const struct digest *d, http_sink_fn sink,
+		      void *sink_data, uint64_t *ret_size, berth_error_t **err)
+{
+	if (!c->repository)
+		return berth_error_fail(err, EINVAL, "a blob needs a repository");
+	cleanup_free char *url = blob_url(c, d);
+	cleanup_http_response struct http_response resp = { 0 };
+	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
+	struct blob_sink b = { .h = h, .sink = sink, .data = sink_data };
+	struct http_request req = {
+		.url = url, .sink = blob_sink_cb, .sink_data = &b, .flags = HTTP_IDEMPOTENT
+	};
+	char ds[DIGEST_STR_SIZE];
+	digest_format(d, ds);
+
+	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
+		return berth_error_wrap(err, "get blob %s", ds);
+	if (resp.status == 404)
+		return berth_error_fail(err, ENOENT, "get blob %s: not found in '%s'", ds,
+					c->repository);
+	if (resp.status != 200) {
+		cleanup_free char *why = response_reason(&resp);
+		return berth_error_fail(err, EPROTO, "get blob %s: GET %s: %s", ds, url, why);
+	}
+	struct digest got;
+	digest_hasher_final(h, &got);
+	if (digest_verify(d, &got, "blob", err) < 0)
+		return berth_error_wrap(err, "get blob %s", ds);
+	if (ret_size)
+		*ret_size = b.size;
+	return 0;
+}
+
+int registry_login(const char *host, const char *username, const char *password,
+		   const struct registry_options *opts, berth_error_t **err)
+{
+	struct registry_options o = opts ? *opts : (struct registry_options){ 0 };
+	o.username = username;
+	o.password = password;
+	cleanup_registry_client struct registry_client *c =
+		registry_client_new(host, NULL, &o, err);
+	if (!c)
+		return berth_error_wrap(err, "login to '%s'", host);
+	if (registry_ping(c, err) < 0) {
+		/* "ping 'h': GET …: unauthorized: …" reads better as a login failure */
+		return berth_error_wrap(err, "login to '%s'", host);
+	}
+	struct auth_creds creds = { .username = (char *)username, .password = (char *)password };
+	if (credentials_store(o.config_dir, host, &creds, err) < 0)
+		return berth_error_wrap(err, "login to '%s'", host);
+	return 0;
+}
+
+int registry_logout(const char *host, const struct registry_options *opts, berth_error_t **err)
+{
+	int r = credentials_erase(opts ? opts->config_dir : NULL, host, err);
+	if (r < 0)
+		return berth_error_wrap(err, "logout from '%s'", host);
+	return r;
+}

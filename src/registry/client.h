@@ -1,0 +1,92 @@
+/* client: a session with one repository of one registry (distribution's
+ * HTTP API v2): ping, manifests, blobs and login.  Invariant: everything
+ * handed back is verified against its digest (manifests before they are
+ * returned; blobs at the end of the stream, whose consumer must discard
+ * the data on error), and every 401 is retried at most once, with a
+ * fresh token. */
+#ifndef BERTH_REGISTRY_CLIENT_H
+#define BERTH_REGISTRY_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "registry/http.h"
+
+/* Manifests and indexes are small; a bigger one is refused */
+#define REGISTRY_MAX_MANIFEST (4u << 20)
+/* docker.io's API endpoint */
+#define REGISTRY_DOCKER_IO_ENDPOINT "registry-1.docker.io"
+
+enum registry_flags {
+	REGISTRY_INSECURE = 1 << 0,  /* plain HTTP (docker's insecure-registries) */
+	REGISTRY_ANONYMOUS = 1 << 1, /* do not look up stored credentials */
+};
+
+struct registry_options {
+	const char *certs_dir;  /* NULL: HTTP_DEFAULT_CERTS_DIR */
+	const char *config_dir; /* docker config dir; NULL: credentials_config_dir() */
+	enum registry_flags flags;
+	/* explicit credentials, used instead of stored ones when set */
+	const char *username;
+	const char *password;
+};
+
+struct registry_client;
+
+/* A session for repository (a reference's path, "library/busybox") on
+ * domain (a reference's domain: "docker.io", "127.0.0.1:5000").  opts may
+ * be NULL; it is copied.  Stored credentials are read here. */
+struct registry_client *registry_client_new(const char *domain, const char *repository,
+					    const struct registry_options *opts,
+					    berth_error_t **err);
+void registry_client_free(struct registry_client *c);
+static inline void registry_client_freep(struct registry_client **c)
+{
+	registry_client_free(*c);
+	*c = NULL;
+}
+#define cleanup_registry_client __attribute__((cleanup(registry_client_freep)))
+
+/* GET /v2/: 200, or 401 and a successful authentication.  EACCES when the
+ * credentials are refused. */
+int registry_ping(struct registry_client *c, berth_error_t **err);
+
+struct registry_manifest {
+	char *media_type; /* Content-Type, or the document's mediaType; owned */
+	char *data;       /* the raw bytes, NUL-terminated; owned */
+	size_t len;
+	struct digest digest; /* sha256 of data */
+};
+void registry_manifest_release(struct registry_manifest *m);
+
+/* Fetch a manifest or index by tag or by digest ("sha256:…") with
+ * Accept: OCI_IMAGE_ACCEPT.  By digest, the bytes must hash to it (and a
+ * Docker-Content-Digest header must agree); by tag, the digest is computed
+ * (and a differing Docker-Content-Digest header is an error).  ENOENT when
+ * the registry does not know it. */
+int registry_get_manifest(struct registry_client *c, const char *tag_or_digest,
+			  struct registry_manifest *ret, berth_error_t **err);
+
+/* HEAD a blob: 1 and its size in *ret_size (may be NULL) when present, 0
+ * when absent */
+int registry_blob_exists(struct registry_client *c, const struct digest *d, uint64_t *ret_size,
+			 berth_error_t **err);
+
+/* GET a blob, streaming it to sink; at the end, the bytes must hash to d
+ * (EBADMSG otherwise: the sink's consumer must throw the data away).
+ * *ret_size (may be NULL) gets the byte count. */
+int registry_blob_get(struct registry_client *c, const struct digest *d, http_sink_fn sink,
+		      void *sink_data, uint64_t *ret_size, berth_error_t **err);
+
+/* What `docker login` does: check username/password against host's /v2/
+ * and, when they work, store them (credentials_store) in opts->config_dir.
+ * EACCES "login to 'host': unauthorized: …" when refused. */
+int registry_login(const char *host, const char *username, const char *password,
+		   const struct registry_options *opts, berth_error_t **err);
+/* `docker logout`: erase host's stored credentials; 1 when there were any */
+int registry_logout(const char *host, const struct registry_options *opts, berth_error_t **err);
+
+#endif

@@ -1,0 +1,338 @@
+#!/usr/bin/env bats
+# The registry client (src/registry) against Debian's docker-registry
+# (distribution 2.8) on 127.0.0.1, through tests/helpers/registry-tool: an
+# image pushed by skopeo is read back with the same digests, blobs verify,
+# anonymous access works on an open registry, htpasswd Basic auth accepts
+# the right password and refuses the wrong one clearly, and login/logout
+# write and erase a docker-compatible config.json that skopeo reads.  A fake
+# registry (tests/helpers/fake-registry.py) checks that credentials do not follow a
+# redirect to another origin, that a 503 is retried, and that a registry
+# answering 401 to every fresh token ends in an error, not a loop.
+
+bats_require_minimum_version 1.5.0
+
+load ../helpers/common
+load ../helpers/interop
+
+REGISTRY_TOOL=$BERTH_BUILD/tests/helpers/registry-tool
+IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
+REG_USER=berthuser
+REG_PASS='s3cret:pass'
+
+free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# True when something answers HTTP on 127.0.0.1:$1 (200 open, 401 auth;
+# HTTPS when $2 is "tls")
+registry_up()
+{
+	local code
+	local scheme=http
+	[ "${2:-}" = tls ] && scheme=https
+	code=$(curl -sk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$1/v2/")
+	[ "$code" = 200 ] || [ "$code" = 401 ]
+}
+
+# Start docker-registry $1 (a name) on a free port, with htpasswd auth when
+# $2 is "auth", with TLS when it is "tls"; prints the port.
+registry_start()
+{
+	local name=$1 mode=${2:-open} dir=$REG_DIR/$1 port
+	port=$(free_port)
+	mkdir -p "$dir/data"
+	{
+		echo "version: 0.1"
+		echo "log: {level: warn, accesslog: {disabled: true}}"
+		echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+		echo "http: {addr: 127.0.0.1:$port}"
+		if [ "$mode" = auth ]; then
+			echo "auth: {htpasswd: {realm: berth-test, path: $dir/htpasswd}}"
+		fi
+	} >"$dir/config.yml"
+	if [ "$mode" = tls ]; then
+		# a self-signed certificate for 127.0.0.1, trusted through
+		# certs.d/127.0.0.1:<port>/ca.crt only
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+			-addext subjectAltName=IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+			>/dev/null 2>&1
+		sed -i "s|^http: .*|http: {addr: 127.0.0.1:$port, tls: {certificate: $dir/cert.pem, key: $dir/key.pem}}|" \
+			"$dir/config.yml"
+		mkdir -p "$REG_DIR/certs.d/127.0.0.1:$port"
+		cp "$dir/cert.pem" "$REG_DIR/certs.d/127.0.0.1:$port/ca.crt"
+	fi
+	[ "$mode" = auth ] && htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$dir/htpasswd"
+	# 3>&-: bats waits for every holder of its fd 3
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
+	echo $! >"$dir/pid"
+	interop_wait registry_up "$port" "$mode" || { cat "$dir/log" >&2; return 1; }
+	echo "$port"
+}
+
+registry_stop()
+{
+	local f pid
+	for f in "$REG_DIR"/*/pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill "$pid" 2>/dev/null || true
+		# bounded wait for it to go
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$f"
+	done
+}
+
+setup_file()
+{
+	[ "$(id -u)" -eq 0 ] || skip "the registry tests need root (image-tool)"
+	local p
+	for p in docker-registry skopeo htpasswd python3 jq curl openssl; do
+		command -v "$p" >/dev/null || skip "'$p' is not installed (scripts/deps.sh)"
+	done
+	[ -x "$REGISTRY_TOOL" ] || skip "registry-tool is not built ($REGISTRY_TOOL)"
+	[ -x "$IMAGE_TOOL" ] || skip "image-tool is not built ($IMAGE_TOOL)"
+	REG_DIR=$(mktemp -d /tmp/berth-registry.XXXXXX)
+	export REG_DIR
+	OPEN_PORT=$(registry_start open)
+	AUTH_PORT=$(registry_start auth auth)
+	TLS_PORT=$(registry_start tls tls)
+	export OPEN_PORT AUTH_PORT TLS_PORT
+	# the misbehaving registry: redirects, a 503, a 401 loop
+	mkdir -p "$REG_DIR/fake"
+	python3 "$BERTH_REPO/tests/helpers/fake-registry.py" "$REG_DIR/fake" >"$REG_DIR/fake/out" 2>&1 3>&- &
+	echo $! >"$REG_DIR/fake/pid"
+	interop_wait test -s "$REG_DIR/fake/port"
+	FAKE_PORT=$(cat "$REG_DIR/fake/port")
+	FAKE_DIGEST=$(cat "$REG_DIR/fake/digest")
+	export FAKE_PORT FAKE_DIGEST
+
+	# the image: a busybox docker-archive, loaded into berth's image store
+	# and saved again by berth, so that the pushed archive is berth's own
+	INTEROP_IMAGE=localhost/berth-busybox:test interop_make_image_tar "$REG_DIR/img"
+	"$IMAGE_TOOL" --root "$REG_DIR/store" load "$REG_DIR/img/busybox.tar" >/dev/null
+	"$IMAGE_TOOL" --root "$REG_DIR/store" save --format docker "$REG_DIR/berth.tar" \
+		localhost/berth-busybox:test
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$REG_DIR/berth.tar" \
+		"docker://127.0.0.1:$OPEN_PORT/test/busybox:1"
+	skopeo copy -q --dest-tls-verify=false --dest-creds "$REG_USER:$REG_PASS" \
+		"docker-archive:$REG_DIR/berth.tar" "docker://127.0.0.1:$AUTH_PORT/test/busybox:1"
+}
+
+teardown_file()
+{
+	[ -n "${REG_DIR:-}" ] || return 0
+	registry_stop
+	case $REG_DIR in /tmp/berth-registry.*) rm -rf "$REG_DIR" ;; esac
+}
+
+setup()
+{
+	common_setup
+	CFG=$BERTH_TEST_TMP/docker-config
+}
+
+teardown()
+{
+	common_teardown
+}
+
+rtool()
+{
+	"$REGISTRY_TOOL" --insecure --config "$CFG" "$@"
+}
+
+@test "registry: ping an open registry; a closed port is a clear error" {
+	run rtool ping "127.0.0.1:$OPEN_PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	local closed
+	closed=$(free_port)
+	run rtool ping "127.0.0.1:$closed"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"GET http://127.0.0.1:$closed/v2/: connection refused"* ]]
+}
+
+@test "registry: manifest by tag and by digest matches skopeo's digest" {
+	local want
+	want=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$OPEN_PORT/test/busybox:1" | jq -r .Digest)
+	[ -n "$want" ]
+	run rtool manifest "127.0.0.1:$OPEN_PORT/test/busybox:1" "$BERTH_TEST_TMP/m.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .digest <<<"$output")" = "$want" ]
+	[ "sha256:$(sha256sum "$BERTH_TEST_TMP/m.json" | cut -d' ' -f1)" = "$want" ]
+	[[ $(jq -r .mediaType <<<"$output") == application/vnd.* ]]
+	[ "$(jq -r .mediaType "$BERTH_TEST_TMP/m.json")" = "$(jq -r .mediaType <<<"$output")" ]
+
+	run rtool manifest "127.0.0.1:$OPEN_PORT/test/busybox@$want"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .digest <<<"$output")" = "$want" ]
+
+	run rtool manifest "127.0.0.1:$OPEN_PORT/test/busybox:nope"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"get manifest 'test/busybox:nope': manifest unknown"* ]]
+}
+
+@test "registry: blobs download and verify; HEAD tells present from absent" {
+	rtool manifest "127.0.0.1:$OPEN_PORT/test/busybox:1" "$BERTH_TEST_TMP/m.json" >/dev/null
+	local d n=0
+	for d in $(jq -r '.config.digest, .layers[].digest' "$BERTH_TEST_TMP/m.json"); do
+		run rtool blob "127.0.0.1:$OPEN_PORT/test/busybox:1" "$d" "$BERTH_TEST_TMP/blob"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "sha256:$(sha256sum "$BERTH_TEST_TMP/blob" | cut -d' ' -f1)" = "$d" ]
+		[ "$output" = "$d $(stat -c %s "$BERTH_TEST_TMP/blob")" ]
+		run rtool exists "127.0.0.1:$OPEN_PORT/test/busybox:1" "$d"
+		[ "$output" = "present $(stat -c %s "$BERTH_TEST_TMP/blob")" ]
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ]
+	local absent=sha256:0000000000000000000000000000000000000000000000000000000000000000
+	run rtool exists "127.0.0.1:$OPEN_PORT/test/busybox:1" "$absent"
+	[ "$output" = absent ]
+	run rtool blob "127.0.0.1:$OPEN_PORT/test/busybox:1" "$absent" "$BERTH_TEST_TMP/blob"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"get blob $absent: not found in 'test/busybox'"* ]]
+}
+
+@test "registry: basic auth works with the right password and fails clearly without" {
+	local ref=127.0.0.1:$AUTH_PORT/test/busybox:1
+	run rtool manifest "$ref"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"unauthorized: authentication required (no credentials; log in first)"* ]]
+
+	run rtool --user "$REG_USER" --password wrong manifest "$ref"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"unauthorized: authentication required (credentials refused)"* ]]
+
+	run rtool --user "$REG_USER" --password "$REG_PASS" manifest "$ref"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local want
+	want=$(skopeo inspect --tls-verify=false --creds "$REG_USER:$REG_PASS" "docker://$ref" | jq -r .Digest)
+	[ "$(jq -r .digest <<<"$output")" = "$want" ]
+}
+
+@test "registry: login stores docker-compatible credentials, logout erases them" {
+	local host=127.0.0.1:$AUTH_PORT ref=127.0.0.1:$AUTH_PORT/test/busybox:1
+	run rtool login "$host" "$REG_USER" wrong
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"login to '$host'"*"unauthorized"* ]]
+	[ ! -e "$CFG/config.json" ]
+
+	# an existing config keeps its other keys
+	mkdir -p "$CFG"
+	echo '{"psFormat":"table {{.ID}}","auths":{"other.example":{"auth":"YTpi"}}}' >"$CFG/config.json"
+	run rtool login "$host" "$REG_USER" "$REG_PASS"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Login Succeeded" ]
+	cat "$CFG/config.json"
+	[ "$(stat -c %a "$CFG/config.json")" = 600 ]
+	[ "$(jq -r --arg h "$host" '.auths[$h].auth' "$CFG/config.json" | base64 -d)" = "$REG_USER:$REG_PASS" ]
+	[ "$(jq -r '.psFormat' "$CFG/config.json")" = "table {{.ID}}" ]
+	[ "$(jq -r '.auths["other.example"].auth' "$CFG/config.json")" = YTpi ]
+
+	# the stored credentials work for berth and for skopeo (same format)
+	run rtool manifest "$ref"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	skopeo inspect --tls-verify=false --authfile "$CFG/config.json" "docker://$ref" >/dev/null
+
+	run rtool logout "$host"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Removing login credentials for $host" ]
+	[ "$(jq -r --arg h "$host" '.auths | has($h)' "$CFG/config.json")" = false ]
+	[ "$(jq -r '.auths["other.example"].auth' "$CFG/config.json")" = YTpi ]
+	run rtool manifest "$ref"
+	[ "$status" -eq 1 ]
+	run rtool logout "$host"
+	[ "$output" = "Not logged in to $host" ]
+}
+
+@test "registry: login to an open registry succeeds and stores the credentials" {
+	run rtool login "127.0.0.1:$OPEN_PORT" someone anything
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e --arg h "127.0.0.1:$OPEN_PORT" '.auths[$h].auth' "$CFG/config.json"
+}
+
+@test "registry: credentials stay behind on a redirect to another origin, follow on the same" {
+	local f=$REG_DIR/fake
+	: >"$f/log"
+	run rtool --user u --password p blob "127.0.0.1:$FAKE_PORT/redir/x" "$FAKE_DIGEST" "$BERTH_TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "sha256:$(sha256sum "$BERTH_TEST_TMP/b" | cut -d' ' -f1)" = "$FAKE_DIGEST" ]
+	run rtool --user u --password p blob "127.0.0.1:$FAKE_PORT/same/x" "$FAKE_DIGEST" "$BERTH_TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$f/log"
+	[ "$(sed -n 1p "$f/log")" = "storage host=localhost:$FAKE_PORT auth=no" ]
+	[ "$(sed -n 2p "$f/log")" = "storage host=127.0.0.1:$FAKE_PORT auth=yes" ]
+}
+
+@test "registry: a 503 is retried; a wrong blob digest is refused" {
+	local f=$REG_DIR/fake
+	: >"$f/log"
+	run rtool --user u --password p blob "127.0.0.1:$FAKE_PORT/flaky/x" "$FAKE_DIGEST" "$BERTH_TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c flaky "$f/log")" -eq 2 ]
+	local other=sha256:1111111111111111111111111111111111111111111111111111111111111111
+	run rtool --user u --password p blob "127.0.0.1:$FAKE_PORT/flaky/x" "$other" "$BERTH_TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"digest mismatch"* ]]
+}
+
+@test "registry: 401 after a fresh token is a clear error, not a loop" {
+	local f=$REG_DIR/fake
+	: >"$f/log"
+	run timeout 20 "$REGISTRY_TOOL" --insecure --config "$CFG" manifest "127.0.0.1:$FAKE_PORT/loop/x:1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"unauthorized: go away"* ]]
+	cat "$f/log"
+	[ "$(grep -c '^token' "$f/log")" -eq 1 ]
+	grep -q 'scope=repository%3Aloop%2Fx%3Apull' "$f/log"
+}
+
+@test "registry: TLS is verified, with a per-registry CA from certs.d" {
+	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$REG_DIR/certs.d" ping "127.0.0.1:$TLS_PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	# without the CA the self-signed certificate is refused
+	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$BERTH_TEST_TMP/none" ping "127.0.0.1:$TLS_PORT"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"GET https://127.0.0.1:$TLS_PORT/v2/: TLS: "*"certificate"* ]]
+}
+
+@test "registry: the bearer token flow sends Basic credentials to the realm" {
+	local f=$REG_DIR/fake
+	: >"$f/log"
+	run rtool --user u --password p blob "127.0.0.1:$FAKE_PORT/bearer/x" "$FAKE_DIGEST" "$BERTH_TEST_TMP/b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$f/log"
+	[ "$(grep -c '^token' "$f/log")" -eq 1 ]
+	grep -q "^token /token?service=fake&scope=repository%3Abearer%2Fx%3Apull&account=u auth=Basic dTpw$" "$f/log"
+	# anonymous: a token without credentials
+	: >"$f/log"
+	run rtool blob "127.0.0.1:$FAKE_PORT/bearer/x" "$FAKE_DIGEST" "$BERTH_TEST_TMP/b"
+	[ "$status" -eq 0 ]
+	grep -q "^token /token?service=fake&scope=repository%3Abearer%2Fx%3Apull auth=none$" "$f/log"
+}
