@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/layer-unpack.h"
 
 #include "common/banned.h"
 
@@ -59,14 +60,9 @@ static int mkdir_open(int dirfd, const char *name, berth_error_t **err)
  * flock on its file, a crashed one's lock died with it. */
 static void clean_ingest(int ingest_fd)
 {
-	int fd = openat(ingest_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	cleanup_dir DIR *d = layer_opendir_at(ingest_fd, ".", 0);
+	if (!d)
 		return;
-	cleanup_dir DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "tmp-", 4) != 0)

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "image/layer-unpack.h"
 
 #include "common/banned.h"
 
@@ -54,15 +55,9 @@ static int cmp_names(const void *a, const void *b)
 /* Sorted names of a directory, without . and .. */
 static int read_names(int dfd, char ***ret, size_t *ret_n, berth_error_t **err)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	cleanup_dir DIR *d = layer_opendir_at(dfd, ".", 0);
+	if (!d)
 		return berth_error_set(err, errno, "open directory");
-	cleanup_dir DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return berth_error_set(err, e, "open directory");
-	}
 	char **v = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;

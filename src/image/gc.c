@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/layer-unpack.h"
 
 #include "common/banned.h"
 
@@ -89,15 +90,10 @@ static int gc_layer_dirs(struct image_store *s, const struct metadata_chains *li
  * its link's) */
 static void gc_links(struct image_store *s)
 {
-	int fd = openat(layer_store_dirfd(s->layers), "l",
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	cleanup_dir DIR *d = layer_opendir_at(layer_store_dirfd(s->layers), "l", O_NOFOLLOW);
+	if (!d)
 		return;
-	cleanup_dir DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
+	int fd = dirfd(d);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		struct stat st;

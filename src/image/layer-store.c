@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/layer-unpack.h"
 
 #include "common/banned.h"
 
@@ -46,14 +47,9 @@ static int mkdir_open(int dirfd, const char *name, mode_t mode, berth_error_t **
 
 static void clean_tmp(struct layer_store *s)
 {
-	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	cleanup_dir DIR *d = layer_opendir_at(s->dirfd, ".", 0);
+	if (!d)
 		return;
-	cleanup_dir DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)

@@ -244,17 +244,25 @@ static int open_parent(struct unpack *u, const char *path, const char **ret_name
 
 static int remove_tree_depth(int dirfd, const char *name, int depth, berth_error_t **err);
 
-static int remove_children(int dfd, int depth, berth_error_t **err)
+DIR *layer_opendir_at(int dirfd, const char *name, int extra_flags)
 {
-	int fd2 = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd2 < 0)
-		return berth_error_set(err, errno, "open directory");
-	cleanup_dir DIR *d = fdopendir(fd2);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | extra_flags);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
 	if (!d) {
 		int e = errno;
-		close(fd2);
-		return berth_error_set(err, e, "open directory");
+		close(fd);
+		errno = e;
 	}
+	return d;
+}
+
+static int remove_children(int dfd, int depth, berth_error_t **err)
+{
+	cleanup_dir DIR *d = layer_opendir_at(dfd, ".", 0);
+	if (!d)
+		return berth_error_set(err, errno, "open directory");
 	struct dirent *de;
 	for (;;) {
 		errno = 0;

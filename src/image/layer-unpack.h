@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dirent.h>
+
 #include "common/digest.h"
 #include "common/error.h"
 
@@ -61,6 +63,10 @@ struct layer_unpack_result {
 int layer_unpack(int fd, int dirfd, const struct layer_unpack_options *opts,
 		 struct layer_unpack_result *ret, berth_error_t **err);
 
+/* opendir(3) of name under dirfd, opened O_RDONLY | O_DIRECTORY |
+ * O_CLOEXEC | extra_flags; NULL with errno set on failure.  The DIR owns
+ * its fd (closedir).  Shared by the stores' scans of their directories. */
+DIR *layer_opendir_at(int dirfd, const char *name, int extra_flags);
 /* Remove name (a file or a whole tree) under dirfd without following any
  * symlink; a missing name is not an error.  Shared by the layer store and
  * the overlay code, which remove trees a container may have filled. */

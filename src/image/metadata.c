@@ -253,6 +253,20 @@ static void stmt_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Step st, which yields at most one row: 1 with that row to read (the
+ * caller calls stmt_done after), 0 when there is none, < 0 on error (st is
+ * done in both) */
+static int step_row(struct metadata *md, sqlite3_stmt *st, const char *op, berth_error_t **err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(md, rc, err, op);
+}
+
 static void bind_digest(sqlite3_stmt *st, int i, const struct digest *d)
 {
 	if (!d) {
@@ -721,21 +735,17 @@ int metadata_ref_get(struct metadata *md, enum metadata_ref_kind kind, const cha
 	if (stmt(md, kind == METADATA_REF_TAG ? ST_TAG_GET : ST_DIGEST_GET, &st, err) < 0)
 		return -1;
 	bind_text(st, 1, ref);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		struct digest d;
-		int r = column_digest(st, 0, &d, err);
-		stmt_done(st);
-		if (r < 0)
-			return -1;
-		if (ret)
-			*ret = d;
-		return 1;
-	}
+	int r = step_row(md, st, "look up reference", err);
+	if (r <= 0)
+		return r;
+	struct digest d;
+	r = column_digest(st, 0, &d, err);
 	stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_fail(md, rc, err, "look up reference");
+	if (r < 0)
+		return -1;
+	if (ret)
+		*ret = d;
+	return 1;
 }
 
 int metadata_ref_set(struct metadata *md, enum metadata_ref_kind kind, const char *ref,
@@ -825,16 +835,12 @@ int metadata_container_using(struct metadata *md, const struct digest *id, bool 
 		return -1;
 	bind_digest(st, 1, id);
 	sqlite3_bind_int(st, 2, running ? 1 : 0);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = xstrdup((const char *)sqlite3_column_text(st, 0));
-		stmt_done(st);
-		return 1;
-	}
+	int r = step_row(md, st, "look up containers using image", err);
+	if (r <= 0)
+		return r;
+	*ret = xstrdup((const char *)sqlite3_column_text(st, 0));
 	stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_fail(md, rc, err, "look up containers using image");
+	return 1;
 }
 
 int metadata_image_in_use(struct metadata *md, const struct digest *id, berth_error_t **err)
@@ -851,16 +857,12 @@ int metadata_layer_size(struct metadata *md, const struct digest *chain_id, int6
 	if (stmt(md, ST_LAYER_SIZE, &st, err) < 0)
 		return -1;
 	bind_digest(st, 1, chain_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret = sqlite3_column_int64(st, 0);
-		stmt_done(st);
-		return 1;
-	}
+	int r = step_row(md, st, "look up layer", err);
+	if (r <= 0)
+		return r;
+	*ret = sqlite3_column_int64(st, 0);
 	stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_fail(md, rc, err, "look up layer");
+	return 1;
 }
 
 void metadata_chains_release(struct metadata_chains *c)

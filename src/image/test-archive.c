@@ -46,8 +46,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	image_store_free(f->s);
 	image_store_free(f->s2);
-	test_rm_rf(f->tmp);
-	free(f->tmp);
+	test_tmpdir_remove(f->tmp);
 	free(f->root);
 	free(f->root2);
 	free(f);

@@ -29,11 +29,8 @@ static int setup(void **state)
 	struct fixture *f = xzalloc(sizeof(*f));
 	f->root = test_tmpdir();
 	berth_error_t *err = NULL;
-	if (content_store_open(f->root, NULL, &f->store, &err) < 0) {
-		fprintf(stderr, "open: %s\n", err->msg);
-		berth_error_free(err);
-		return -1;
-	}
+	if (content_store_open(f->root, NULL, &f->store, &err) < 0)
+		return test_setup_failed("open", err);
 	*state = f;
 	return 0;
 }
@@ -42,8 +39,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	content_store_free(f->store);
-	test_rm_rf(f->root);
-	free(f->root);
+	test_tmpdir_remove(f->root);
 	free(f);
 	return 0;
 }

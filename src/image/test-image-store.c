@@ -32,11 +32,8 @@ static int setup(void **state)
 	struct fixture *f = xzalloc(sizeof(*f));
 	f->root = test_tmpdir();
 	berth_error_t *err = NULL;
-	if (image_store_open(f->root, IMAGE_STORE_NO_SYNC, &f->s, &err) < 0) {
-		fprintf(stderr, "open: %s\n", err->msg);
-		berth_error_free(err);
-		return -1;
-	}
+	if (image_store_open(f->root, IMAGE_STORE_NO_SYNC, &f->s, &err) < 0)
+		return test_setup_failed("open", err);
 	*state = f;
 	return 0;
 }
@@ -45,8 +42,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	image_store_free(f->s);
-	test_rm_rf(f->root);
-	free(f->root);
+	test_tmpdir_remove(f->root);
 	free(f);
 	return 0;
 }

@@ -43,8 +43,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	close(f->layer_fd);
-	test_rm_rf(f->base);
-	free(f->base);
+	test_tmpdir_remove(f->base);
 	free(f->layer);
 	free(f);
 	return 0;

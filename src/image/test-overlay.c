@@ -38,11 +38,8 @@ static int setup(void **state)
 	struct fixture *f = xzalloc(sizeof(*f));
 	f->root = test_tmpdir();
 	berth_error_t *err = NULL;
-	if (layer_store_open(f->root, LAYER_STORE_NO_SYNC, &f->store, &err) < 0) {
-		fprintf(stderr, "open: %s\n", err->msg);
-		berth_error_free(err);
-		return -1;
-	}
+	if (layer_store_open(f->root, LAYER_STORE_NO_SYNC, &f->store, &err) < 0)
+		return test_setup_failed("open", err);
 	*state = f;
 	return 0;
 }
@@ -53,8 +50,7 @@ static int teardown(void **state)
 	if (!f)
 		return 0;
 	layer_store_free(f->store);
-	test_rm_rf(f->root);
-	free(f->root);
+	test_tmpdir_remove(f->root);
 	free(f);
 	return 0;
 }

@@ -172,6 +172,21 @@ void test_rm_rf(const char *path)
 	}
 }
 
+void test_tmpdir_remove(char *path)
+{
+	if (path == NULL)
+		return;
+	test_rm_rf(path);
+	free(path);
+}
+
+int test_setup_failed(const char *what, berth_error_t *err)
+{
+	fprintf(stderr, "%s: %s\n", what, err ? err->msg : "(no error)");
+	berth_error_free(err);
+	return -1;
+}
+
 void test_write_file(const char *path, const char *content)
 {
 	FILE *f = fopen(path, "we");

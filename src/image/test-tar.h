@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "common/digest.h"
+#include "common/error.h"
 
 enum tar_compression {
 	TAR_PLAIN = 0,
@@ -44,6 +45,11 @@ struct digest tar_digest(const void *data, size_t len);
 char *test_tmpdir(void);
 /* rm -rf path (never following symlinks) */
 void test_rm_rf(const char *path);
+/* rm -rf a test_tmpdir() and free its name; NULL is fine */
+void test_tmpdir_remove(char *path);
+/* Report a failed fixture setup ("what: msg" on stderr), free err and
+ * return -1 for a cmocka setup function to return */
+int test_setup_failed(const char *what, berth_error_t *err);
 /* Create <dir>/sentinel/file with known content */
 void test_sentinel_make(const char *dir);
 /* True when <dir>/sentinel holds exactly that file, unchanged, and dir holds

@@ -37,6 +37,8 @@ struct oci_pctx {
 
 void oci_pctx_warn(struct oci_pctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Whether the NULL-terminated list holds s */
+bool oci_strv_has(const char *const *list, const char *s);
 /* Warn "unknown field 'where.key', ignoring" for each key of obj not in
  * known (NULL-terminated).  obj must be an object. */
 void oci_pctx_check_keys(struct oci_pctx *ctx, const json_t *obj, const char *where,

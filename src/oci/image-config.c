@@ -83,10 +83,7 @@ static json_t *extra_fields(const json_t *obj, const char *const *known)
 	json_t *v;
 	json_object_foreach((json_t *)obj, k, v)
 	{
-		bool found = false;
-		for (const char *const *p = known; *p && !found; p++)
-			found = strcmp(*p, k) == 0;
-		if (found)
+		if (oci_strv_has(known, k))
 			continue;
 		if (extra == NULL)
 			extra = json_object();

@@ -29,6 +29,14 @@ void oci_pctx_warn(struct oci_pctx *ctx, const char *fmt, ...)
 	(*ctx->warnings)[*ctx->n_warnings] = NULL;
 }
 
+bool oci_strv_has(const char *const *list, const char *s)
+{
+	for (const char *const *p = list; *p; p++)
+		if (strcmp(*p, s) == 0)
+			return true;
+	return false;
+}
+
 void oci_pctx_check_keys(struct oci_pctx *ctx, const json_t *obj, const char *where,
 			 const char *const *known)
 {
@@ -36,10 +44,7 @@ void oci_pctx_check_keys(struct oci_pctx *ctx, const json_t *obj, const char *wh
 	json_t *v;
 	json_object_foreach((json_t *)obj, k, v)
 	{
-		bool found = false;
-		for (const char *const *p = known; *p && !found; p++)
-			found = strcmp(*p, k) == 0;
-		if (found)
+		if (oci_strv_has(known, k))
 			continue;
 		cleanup_free char *path = bjson_path_key(where, k);
 		oci_pctx_warn(ctx, "unknown field '%.*s', ignoring", OCI_QUOTE_MAX, path);
@@ -65,6 +70,24 @@ static int check_len(const json_t *obj, const char *where, const char *key, size
 	cleanup_free char *path = bjson_path_key(where, key);
 	return berth_error_fail(err, E2BIG, "%s: %zu entries, more than the limit of %u", path, n,
 				OCI_CONFIG_MAX_ITEMS);
+}
+
+/* Optional obj[key], an object (want_object) or an array, in *ret with its
+ * size in *ret_n, at most OCI_CONFIG_MAX_ITEMS; *ret NULL when absent */
+static int get_sized(const json_t *obj, const char *where, const char *key, bool want_object,
+		     json_t **ret, size_t *ret_n, berth_error_t **err)
+{
+	json_t *c = NULL;
+	int r = want_object ? bjson_get_object(obj, where, key, OCI_OPT, &c, err) :
+			      bjson_get_array(obj, where, key, OCI_OPT, &c, err);
+	if (r < 0)
+		return -1;
+	size_t n = c == NULL ? 0 : want_object ? json_object_size(c) : json_array_size(c);
+	if (check_len(obj, where, key, n, err) < 0)
+		return -1;
+	*ret = c;
+	*ret_n = n;
+	return 0;
 }
 
 int oci_get_strv(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
@@ -150,14 +173,12 @@ int oci_get_objarray(struct oci_pctx *ctx, const json_t *obj, const char *where,
 		     size_t elsize, oci_elem_fn fn, oci_release_fn release, void **ret,
 		     size_t *ret_n, berth_error_t **err)
 {
-	json_t *a = NULL;
-	if (bjson_get_array(obj, where, key, OCI_OPT, &a, err) < 0)
+	json_t *a;
+	size_t n;
+	if (get_sized(obj, where, key, false, &a, &n, err) < 0)
 		return -1;
 	if (a == NULL)
 		return 0;
-	size_t n = json_array_size(a);
-	if (check_len(obj, where, key, n, err) < 0)
-		return -1;
 	cleanup_free char *apath = bjson_path_key(where, key);
 	char *arr = n ? xcalloc(n, elsize) : NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -177,14 +198,12 @@ int oci_get_map(struct oci_pctx *ctx, const json_t *obj, const char *where, cons
 		size_t elsize, oci_elem_fn fn, oci_release_fn release, void **ret, size_t *ret_n,
 		berth_error_t **err)
 {
-	json_t *m = NULL;
-	if (bjson_get_object(obj, where, key, OCI_OPT, &m, err) < 0)
+	json_t *m;
+	size_t n;
+	if (get_sized(obj, where, key, true, &m, &n, err) < 0)
 		return -1;
 	if (m == NULL)
 		return 0;
-	size_t n = json_object_size(m);
-	if (check_len(obj, where, key, n, err) < 0)
-		return -1;
 	cleanup_free char *mpath = bjson_path_key(where, key);
 	char *arr = n ? xcalloc(n, elsize) : NULL;
 	size_t i = 0;
@@ -207,14 +226,12 @@ int oci_get_map(struct oci_pctx *ctx, const json_t *obj, const char *where, cons
 int oci_get_kv(struct oci_pctx *ctx, const json_t *obj, const char *where, const char *key,
 	       struct oci_kv **ret, size_t *ret_n, berth_error_t **err)
 {
-	json_t *m = NULL;
-	if (bjson_get_object(obj, where, key, OCI_OPT, &m, err) < 0)
+	json_t *m;
+	size_t n;
+	if (get_sized(obj, where, key, true, &m, &n, err) < 0)
 		return -1;
 	if (m == NULL)
 		return 0;
-	size_t n = json_object_size(m);
-	if (check_len(obj, where, key, n, err) < 0)
-		return -1;
 	if (n == 0) {
 		*ret = NULL;
 		*ret_n = 0;

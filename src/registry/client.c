@@ -15,6 +15,7 @@
 #include "image/reference.h"
 #include "oci/image.h"
 #include "registry/auth.h"
+#include "registry/client-internal.h"
 #include "registry/client.h"
 #include "registry/credentials.h"
 
@@ -375,4 +376,27 @@ int registry_logout(const char *host, const struct registry_options *opts, berth
 	if (r < 0)
 		return berth_error_wrap(err, "logout from '%s'", host);
 	return r;
+}
+
+/* ---- for the other files of src/registry (client-internal.h) ----------- */
+
+int registry_client_do(struct registry_client *c, struct http_request *req, const char *scope,
+		       struct http_response *ret, berth_error_t **err)
+{
+	return client_request(c, req, scope, ret, err);
+}
+
+const char *registry_client_base(const struct registry_client *c)
+{
+	return c->base;
+}
+
+const char *registry_client_repository(const struct registry_client *c)
+{
+	return c->repository;
+}
+
+char *registry_response_reason(const struct http_response *resp)
+{
+	return response_reason(resp);
 }

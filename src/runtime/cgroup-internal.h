@@ -74,6 +74,19 @@ int cg_mkdir(const char *dir, bool *ret_created, berth_error_t **err);
 int cg_rmdir_tree(const char *dir, berth_error_t **err);
 /* Signal every pid in the list; ESRCH (already gone) is fine */
 int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err);
+/* Signal every task of cg through its ops.  With can_freeze, freeze
+ * first so that nothing forks between the listing and the signal, then
+ * thaw (a frozen task gets its SIGKILL on thaw); a paused container stays
+ * paused except for SIGKILL */
+int cg_kill_frozen(struct cgroup *cg, int sig, bool can_freeze, berth_error_t **err);
+/* Whether b asks for anything at all */
+bool cg_blockio_any(const struct oci_blockio *b);
+/* b's throttle lists in the order read bps, write bps, read iops, write
+ * iops (borrowed from b) */
+#define CG_THROTTLE_KINDS 4
+void cg_blockio_throttles(const struct oci_blockio *b,
+			  const struct oci_throttle_device *ret_lists[CG_THROTTLE_KINDS],
+			  size_t ret_counts[CG_THROTTLE_KINDS]);
 
 /* Append a warning to cg->warnings */
 void cg_warn(struct cgroup *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

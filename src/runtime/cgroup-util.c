@@ -476,6 +476,49 @@ int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err)
 	return 0;
 }
 
+int cg_kill_frozen(struct cgroup *cg, int sig, bool can_freeze, berth_error_t **err)
+{
+	/* A paused container stays paused, except that SIGKILL needs a
+	 * thaw to be acted on */
+	bool was_frozen = false;
+	if (can_freeze && cg->ops->is_frozen(cg, &was_frozen, err) < 0)
+		return -1;
+	if (can_freeze && !was_frozen && cg->ops->freeze(cg, true, err) < 0)
+		return -1;
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	int rc = cg->ops->pids(cg, &pids, &n, err);
+	if (rc == 0)
+		rc = cg_signal_pids(pids, n, sig, err);
+	if (can_freeze && (!was_frozen || sig == SIGKILL)) {
+		cleanup_error berth_error_t *e = NULL;
+		if (cg->ops->freeze(cg, false, rc < 0 ? &e : err) < 0 && rc == 0)
+			return -1;
+	}
+	return rc;
+}
+
+bool cg_blockio_any(const struct oci_blockio *b)
+{
+	return b->has_weight || b->has_leaf_weight || b->n_weight_devices ||
+	       b->n_throttle_read_bps || b->n_throttle_write_bps || b->n_throttle_read_iops ||
+	       b->n_throttle_write_iops;
+}
+
+void cg_blockio_throttles(const struct oci_blockio *b,
+			  const struct oci_throttle_device *ret_lists[CG_THROTTLE_KINDS],
+			  size_t ret_counts[CG_THROTTLE_KINDS])
+{
+	ret_lists[0] = b->throttle_read_bps;
+	ret_lists[1] = b->throttle_write_bps;
+	ret_lists[2] = b->throttle_read_iops;
+	ret_lists[3] = b->throttle_write_iops;
+	ret_counts[0] = b->n_throttle_read_bps;
+	ret_counts[1] = b->n_throttle_write_bps;
+	ret_counts[2] = b->n_throttle_read_iops;
+	ret_counts[3] = b->n_throttle_write_iops;
+}
+
 /* Wait until the tasks of dir have exited.  rmdir fails with EBUSY while a
  * task is still in the cgroup; the kernel takes an exiting task out of its
  * cgroup (cgroup_exit) before it notifies its pidfd (exit_notify), so a

@@ -433,9 +433,7 @@ static const char *pick(const char *dir, const char *a, const char *b)
 
 static int v1_blkio(struct cgroup *cg, const struct oci_blockio *b, berth_error_t **err)
 {
-	bool any = b->has_weight || b->has_leaf_weight || b->n_weight_devices ||
-		   b->n_throttle_read_bps || b->n_throttle_write_bps || b->n_throttle_read_iops ||
-		   b->n_throttle_write_iops;
+	bool any = cg_blockio_any(b);
 	const char *dir = any ? need_dir(cg, "blkio", "blockIO limits") : NULL;
 	if (dir == NULL)
 		return 0;
@@ -478,12 +476,10 @@ static int v1_blkio(struct cgroup *cg, const struct oci_blockio *b, berth_error_
 					     "blkio.throttle.write_bps_device",
 					     "blkio.throttle.read_iops_device",
 					     "blkio.throttle.write_iops_device" };
-	const struct oci_throttle_device *lists[] = { b->throttle_read_bps, b->throttle_write_bps,
-						      b->throttle_read_iops,
-						      b->throttle_write_iops };
-	size_t counts[] = { b->n_throttle_read_bps, b->n_throttle_write_bps,
-			    b->n_throttle_read_iops, b->n_throttle_write_iops };
-	for (size_t k = 0; k < 4; k++)
+	const struct oci_throttle_device *lists[CG_THROTTLE_KINDS];
+	size_t counts[CG_THROTTLE_KINDS];
+	cg_blockio_throttles(b, lists, counts);
+	for (size_t k = 0; k < CG_THROTTLE_KINDS; k++)
 		for (size_t i = 0; i < counts[k]; i++)
 			if (cg_writef(dir, files[k], err, "%" PRId64 ":%" PRId64 " %" PRIu64,
 				      lists[k][i].major, lists[k][i].minor, lists[k][i].rate) < 0)
@@ -762,24 +758,7 @@ static int v1_kill_all(struct cgroup *cg, int sig, berth_error_t **err)
 	 * listing and the signal, signal everyone, thaw (a frozen task gets
 	 * its SIGKILL on thaw) */
 	bool can_freeze = dir_of(cg, "freezer") != NULL;
-	/* A paused container stays paused, except that SIGKILL needs a
-	 * thaw to be acted on */
-	bool was_frozen = false;
-	if (can_freeze && v1_is_frozen(cg, &was_frozen, err) < 0)
-		return -1;
-	if (can_freeze && !was_frozen && v1_freeze(cg, true, err) < 0)
-		return -1;
-	cleanup_free pid_t *pids = NULL;
-	size_t n = 0;
-	int rc = v1_pids(cg, &pids, &n, err);
-	if (rc == 0)
-		rc = cg_signal_pids(pids, n, sig, err);
-	if (can_freeze && (!was_frozen || sig == SIGKILL)) {
-		cleanup_error berth_error_t *e = NULL;
-		if (v1_freeze(cg, false, rc < 0 ? &e : err) < 0 && rc == 0)
-			return -1;
-	}
-	return rc;
+	return cg_kill_frozen(cg, sig, can_freeze, err);
 }
 
 static json_t *jint(uint64_t v)

@@ -422,9 +422,7 @@ static int v2_cpu(struct cgroup *cg, const struct oci_cpu *c, berth_error_t **er
 static int v2_io(struct cgroup *cg, const struct oci_blockio *b, berth_error_t **err)
 {
 	struct cg2_priv *p = cg->priv;
-	bool any = b->has_weight || b->has_leaf_weight || b->n_weight_devices ||
-		   b->n_throttle_read_bps || b->n_throttle_write_bps || b->n_throttle_read_iops ||
-		   b->n_throttle_write_iops;
+	bool any = cg_blockio_any(b);
 	if (!any || !want_controller(cg, "io", "blockIO limits"))
 		return 0;
 	/* BFQ takes blkio's 10..1000 weights as they are; io.weight needs
@@ -456,12 +454,10 @@ static int v2_io(struct cgroup *cg, const struct oci_blockio *b, berth_error_t *
 			return -1;
 	}
 	static const char *const keys[] = { "rbps", "wbps", "riops", "wiops" };
-	const struct oci_throttle_device *lists[] = { b->throttle_read_bps, b->throttle_write_bps,
-						      b->throttle_read_iops,
-						      b->throttle_write_iops };
-	size_t counts[] = { b->n_throttle_read_bps, b->n_throttle_write_bps,
-			    b->n_throttle_read_iops, b->n_throttle_write_iops };
-	for (size_t k = 0; k < 4; k++)
+	const struct oci_throttle_device *lists[CG_THROTTLE_KINDS];
+	size_t counts[CG_THROTTLE_KINDS];
+	cg_blockio_throttles(b, lists, counts);
+	for (size_t k = 0; k < CG_THROTTLE_KINDS; k++)
 		for (size_t i = 0; i < counts[k]; i++) {
 			const struct oci_throttle_device *t = &lists[k][i];
 			char v[32];
@@ -577,24 +573,7 @@ static int v2_kill_all(struct cgroup *cg, int sig, berth_error_t **err)
 		return cg_write(p->dir, "cgroup.kill", "1", err);
 	/* Else freeze so that nothing forks past us, signal, thaw */
 	bool can_freeze = cg_exists(p->dir, "cgroup.freeze");
-	/* A paused container stays paused, except that SIGKILL needs a
-	 * thaw to be acted on */
-	bool was_frozen = false;
-	if (can_freeze && v2_is_frozen(cg, &was_frozen, err) < 0)
-		return -1;
-	if (can_freeze && !was_frozen && v2_freeze(cg, true, err) < 0)
-		return -1;
-	cleanup_free pid_t *pids = NULL;
-	size_t n = 0;
-	int rc = v2_pids(cg, &pids, &n, err);
-	if (rc == 0)
-		rc = cg_signal_pids(pids, n, sig, err);
-	if (can_freeze && (!was_frozen || sig == SIGKILL)) {
-		cleanup_error berth_error_t *e = NULL;
-		if (v2_freeze(cg, false, rc < 0 ? &e : err) < 0 && rc == 0)
-			return -1;
-	}
-	return rc;
+	return cg_kill_frozen(cg, sig, can_freeze, err);
 }
 
 static void stats_cpu(const char *dir, json_t *data)

@@ -17,6 +17,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "runtime/caps.h"
+#include "runtime/test-util.h"
 
 #define BIT(c) (1ULL << (c))
 
@@ -45,30 +46,12 @@ static void report_caps(struct strbuf *out)
 }
 
 /* Runs fn in a child, which writes a report; returns it */
-static char *in_child(void (*fn)(struct strbuf *out, void *data), void *data)
+static char *in_child(test_child_fn fn, void *data)
 {
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct strbuf out = STRBUF_INIT;
-		close(p[0]);
-		fn(&out, data);
-		(void)!write(p[1], out.buf, out.len);
-		_exit(0);
-	}
-	close(p[1]);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(p[0], buf, sizeof(buf))) > 0)
-		strbuf_add(&sb, buf, (size_t)n);
-	close(p[0]);
 	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char *report = test_in_child(fn, data, &status);
 	assert_true(WIFEXITED(status));
-	return strbuf_detach(&sb, NULL);
+	return report;
 }
 
 static void child_apply(struct strbuf *out, void *data)

@@ -24,6 +24,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "runtime/seccomp.h"
+#include "runtime/test-util.h"
 
 /* A profile of one rule over default_action */
 struct profile {
@@ -61,35 +62,6 @@ static void profile_arg(struct profile *p, uint32_t index, const char *op, uint6
 	};
 }
 
-typedef void (*child_fn)(struct strbuf *out, void *data);
-
-/* Run fn in a child; returns its report, *ret_status its wait status */
-static char *in_child(child_fn fn, void *data, int *ret_status)
-{
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-		setrlimit(RLIMIT_CORE, &no_core);
-		struct strbuf out = STRBUF_INIT;
-		close(p[0]);
-		fn(&out, data);
-		(void)!write(p[1], out.buf, out.len);
-		_exit(0);
-	}
-	close(p[1]);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(p[0], buf, sizeof(buf))) > 0)
-		strbuf_add(&sb, buf, (size_t)n);
-	close(p[0]);
-	assert_int_equal(waitpid(pid, ret_status, 0), pid);
-	return strbuf_detach(&sb, NULL);
-}
-
 static bool child_load(struct strbuf *out, const struct oci_seccomp *sc)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -123,7 +95,7 @@ static void test_errno_ret(void **state)
 	profile_init(&p, "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "getpid");
 	profile_errno(&p, 42);
 	int status;
-	cleanup_free char *out = in_child(child_getpid, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_getpid, &p.sc, &status);
 	assert_string_equal(out, "syscall(SYS_getpid) > 0 ? 1 : syscall(SYS_getpid)=-1/42;"
 				 "syscall(SYS_getppid) > 0 ? 1 : -1=1/0;");
 	assert_true(WIFEXITED(status));
@@ -143,7 +115,7 @@ static void test_errno_default_eperm(void **state)
 	p.names[1] = "mkdirat";
 	p.rule.n_names = 2;
 	int status;
-	cleanup_free char *out = in_child(child_mkdir, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_mkdir, &p.sc, &status);
 	/* EPERM, not the ENOENT the kernel would give */
 	assert_string_equal(out, "mkdir(\"/nonexistent-dir/x\", 0700)=-1/1;");
 }
@@ -162,7 +134,7 @@ static void test_default_errno_ret(void **state)
 	p.rule.names = names;
 	p.rule.n_names = sizeof(names) / sizeof(names[0]) - 1;
 	int status;
-	cleanup_free char *out = in_child(child_getpid, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_getpid, &p.sc, &status);
 	assert_string_equal(out, "syscall(SYS_getpid) > 0 ? 1 : syscall(SYS_getpid)=-1/38;"
 				 "syscall(SYS_getppid) > 0 ? 1 : -1=-1/38;");
 }
@@ -185,7 +157,7 @@ static void test_arg_filter(void **state)
 	profile_errno(&p, 13);
 	profile_arg(&p, 0, "SCMP_CMP_NE", 0xffffffff, 0);
 	int status;
-	cleanup_free char *out = in_child(child_personality, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_personality, &p.sc, &status);
 	assert_string_equal(out, "personality(0xffffffff) >= 0 ? 0 : -1=0/0;"
 				 "personality(PER_LINUX)=-1/13;"
 				 "personality(PER_LINUX32)=-1/13;"
@@ -201,7 +173,7 @@ static void test_arg_same_index_is_or(void **state)
 	profile_arg(&p, 0, "SCMP_CMP_EQ", PER_LINUX32, 0);
 	profile_arg(&p, 0, "SCMP_CMP_EQ", PER_BSD, 0);
 	int status;
-	cleanup_free char *out = in_child(child_personality, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_personality, &p.sc, &status);
 	assert_string_equal(out, "personality(0xffffffff) >= 0 ? 0 : -1=0/0;"
 				 "personality(PER_LINUX)=0/0;"
 				 "personality(PER_LINUX32)=-1/45;"
@@ -216,7 +188,7 @@ static void test_arg_masked_eq(void **state)
 	profile_errno(&p, 46);
 	profile_arg(&p, 0, "SCMP_CMP_MASKED_EQ", 0xff, PER_BSD);
 	int status;
-	cleanup_free char *out = in_child(child_personality, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_personality, &p.sc, &status);
 	assert_string_equal(out, "personality(0xffffffff) >= 0 ? 0 : -1=0/0;"
 				 "personality(PER_LINUX)=0/0;"
 				 "personality(PER_LINUX32)=0/0;"
@@ -231,7 +203,7 @@ static void test_kill_process(void **state)
 		struct profile p;
 		profile_init(&p, "SCMP_ACT_ALLOW", kills[i], "getpid");
 		int status;
-		cleanup_free char *out = in_child(child_getpid, &p.sc, &status);
+		cleanup_free char *out = test_in_child(child_getpid, &p.sc, &status);
 		assert_string_equal(out, "");
 		assert_true(WIFSIGNALED(status));
 		assert_int_equal(WTERMSIG(status), SIGSYS);
@@ -246,7 +218,7 @@ static void test_unknown_syscall_skipped(void **state)
 	p.rule.n_names = 2;
 	profile_errno(&p, 42);
 	int status;
-	cleanup_free char *out = in_child(child_getpid, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_getpid, &p.sc, &status);
 	assert_string_equal(out, "syscall(SYS_getpid) > 0 ? 1 : syscall(SYS_getpid)=-1/42;"
 				 "syscall(SYS_getppid) > 0 ? 1 : -1=1/0;");
 }
@@ -320,7 +292,7 @@ static void test_arches_and_flags(void **state)
 	p.sc.flags = flags;
 	p.sc.n_flags = seccomp_api_get() >= 3 ? 2 : 0;
 	int status;
-	cleanup_free char *out = in_child(child_getpid, &p.sc, &status);
+	cleanup_free char *out = test_in_child(child_getpid, &p.sc, &status);
 	assert_string_equal(out, "syscall(SYS_getpid) > 0 ? 1 : syscall(SYS_getpid)=-1/42;"
 				 "syscall(SYS_getppid) > 0 ? 1 : -1=1/0;");
 
@@ -397,17 +369,8 @@ static void test_notify_listener(void **state)
 	assert_int_equal(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	assert_int_equal(listen(lfd, 1), 0);
 
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct strbuf out = STRBUF_INIT;
-		child_notify(&out, &nc);
-		(void)!write(p[1], out.buf, out.len);
-		_exit(0);
-	}
-	close(p[1]);
+	int report_fd;
+	pid_t pid = test_child_start(child_notify, &nc, &report_fd);
 	struct sockaddr_un peer;
 	socklen_t peer_len = sizeof(peer);
 	cleanup_close int cfd = accept4(lfd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
@@ -448,15 +411,11 @@ static void test_notify_listener(void **state)
 	seccomp_notify_free(req, resp);
 	close(nfd);
 
-	struct strbuf sb = STRBUF_INIT;
-	while ((n = read(p[0], buf, sizeof(buf))) > 0)
-		strbuf_add(&sb, buf, (size_t)n);
-	close(p[0]);
+	cleanup_free char *report = test_child_read(report_fd);
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	unlink(nc.path);
-	assert_string_equal(sb.buf, "syscall(SYS_getppid)=4242/0;");
-	strbuf_release(&sb);
+	assert_string_equal(report, "syscall(SYS_getppid)=4242/0;");
 }
 
 int main(void)

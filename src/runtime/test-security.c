@@ -23,6 +23,7 @@
 #include "common/xalloc.h"
 #include "runtime/process-attr.h"
 #include "runtime/security.h"
+#include "runtime/test-util.h"
 
 #define BIT(c) (1ULL << (c))
 
@@ -125,44 +126,37 @@ static void report_all(struct strbuf *out)
 	strbuf_addf(out, "oom=%ld;", oom);
 }
 
+struct child_apply {
+	struct fixture *f;
+	bool with_seccomp;
+};
+
+/* Apply f's settings and report "<report_all or error>|<warnings>" */
+static void child_apply(struct strbuf *out, void *data)
+{
+	struct child_apply *c = data;
+	cleanup_strv char **warnings = NULL;
+	cleanup_error berth_error_t *err = NULL;
+	if (security_apply(&c->f->p, c->with_seccomp ? &c->f->sc : NULL, &warnings, &err) < 0)
+		strbuf_addf(out, "error: %s|", err->msg);
+	else
+		report_all(out);
+	strbuf_addch(out, '|');
+	for (size_t i = 0; warnings && warnings[i]; i++)
+		strbuf_addf(out, "%s\n", warnings[i]);
+}
+
 static char *in_child(struct fixture *f, bool with_seccomp, struct strbuf *warnings_out)
 {
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct strbuf out = STRBUF_INIT;
-		cleanup_strv char **warnings = NULL;
-		cleanup_error berth_error_t *err = NULL;
-		close(p[0]);
-		if (security_apply(&f->p, with_seccomp ? &f->sc : NULL, &warnings, &err) < 0)
-			strbuf_addf(&out, "error: %s|", err->msg);
-		else
-			report_all(&out);
-		strbuf_addch(&out, '|');
-		for (size_t i = 0; warnings && warnings[i]; i++)
-			strbuf_addf(&out, "%s\n", warnings[i]);
-		(void)!write(p[1], out.buf, out.len);
-		_exit(0);
-	}
-	close(p[1]);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(p[0], buf, sizeof(buf))) > 0)
-		strbuf_add(&sb, buf, (size_t)n);
-	close(p[0]);
+	struct child_apply c = { .f = f, .with_seccomp = with_seccomp };
 	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	cleanup_free char *report = test_in_child(child_apply, &c, &status);
 	assert_true(WIFEXITED(status));
-	char *bar = strchr(sb.buf, '|');
+	char *bar = strchr(report, '|');
 	assert_non_null(bar);
 	*bar = '\0';
 	strbuf_addstr(warnings_out, bar + 1);
-	char *ret = xstrdup(sb.buf);
-	strbuf_release(&sb);
-	return ret;
+	return xstrdup(report);
 }
 
 static void expect_clamp_warning(const char *warnings)
@@ -295,7 +289,7 @@ static void test_lsm_not_enabled(void **state)
 	assert_int_equal(process_attr_set_selinux("", &err), 0);
 }
 
-static void child_attrs(struct strbuf *out)
+static void child_attrs(struct strbuf *out, void *data)
 {
 	cleanup_error berth_error_t *err = NULL;
 	struct oci_scheduler s = {
@@ -322,23 +316,9 @@ static void child_attrs(struct strbuf *out)
 
 static void test_process_attrs(void **state)
 {
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct strbuf out = STRBUF_INIT;
-		child_attrs(&out);
-		(void)!write(p[1], out.buf, out.len);
-		_exit(0);
-	}
-	close(p[1]);
-	char buf[512];
-	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-	close(p[0]);
-	waitpid(pid, NULL, 0);
-	assert_true(n > 0);
-	buf[n] = '\0';
+	int status;
+	cleanup_free char *buf = test_in_child(child_attrs, NULL, &status);
+	assert_true(buf[0] != '\0');
 	char want[128];
 	snprintf(want, sizeof(want), "policy=%d nice=7 ioprio=%d cpus=1 cpu0=1", SCHED_BATCH,
 		 2 << 13 | 6);

@@ -9,6 +9,11 @@
  *   image-tool --root DIR rootfs REF CONTAINER_ID   (prints the merged path)
  *   image-tool --root DIR umount CONTAINER_ID
  *   image-tool --root DIR bundle REF DIR            (container ID = basename DIR)
+ *   image-tool --root DIR tag SOURCE TARGET
+ *   image-tool --root DIR push [--insecure] REF     (progress as JSON lines;
+ *              BERTH_PUSH_CHUNK_SIZE sets the chunk size in bytes)
+ *   image-tool --root DIR pull [--insecure] REF     (progress as JSON lines;
+ *              BERTH_PULL_CONCURRENCY sets the parallel downloads)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +35,8 @@
 #include "image/overlay.h"
 #include "oci/image.h"
 #include "oci/runtime-config.h"
+#include "registry/pull.h"
+#include "registry/push.h"
 
 #include "common/banned.h"
 
@@ -307,10 +314,64 @@ static int cmd_inspect(struct image_store *s, const char *name, berth_error_t **
 	return print_json(j);
 }
 
+static void on_push_progress(const json_t *msg, void *userdata)
+{
+	(void)userdata;
+	cleanup_free char *line = json_dumps(msg, JSON_COMPACT);
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+static int cmd_push(struct image_store *s, int argc, char **argv, berth_error_t **err)
+{
+	struct push_options opts = { .progress = on_push_progress };
+	const char *ref = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--insecure") == 0)
+			opts.registry.flags |= REGISTRY_INSECURE;
+		else if (!ref)
+			ref = argv[i];
+		else
+			return berth_error_fail(err, EINVAL, "usage: push [--insecure] REF");
+	}
+	if (!ref)
+		return berth_error_fail(err, EINVAL, "usage: push [--insecure] REF");
+	const char *chunk = getenv("BERTH_PUSH_CHUNK_SIZE");
+	if (chunk && parse_uint64(chunk, 10, &opts.chunk_size, err) < 0)
+		return berth_error_wrap(err, "BERTH_PUSH_CHUNK_SIZE");
+	return push_image(s, ref, &opts, NULL, err);
+}
+
+static int cmd_pull(struct image_store *s, int argc, char **argv, berth_error_t **err)
+{
+	struct registry_options ropts = { 0 };
+	struct pull_options opts = { .registry = &ropts, .progress = on_push_progress };
+	const char *ref = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--insecure") == 0)
+			ropts.flags |= REGISTRY_INSECURE;
+		else if (!ref)
+			ref = argv[i];
+		else
+			return berth_error_fail(err, EINVAL, "usage: pull [--insecure] REF");
+	}
+	if (!ref)
+		return berth_error_fail(err, EINVAL, "usage: pull [--insecure] REF");
+	const char *conc = getenv("BERTH_PULL_CONCURRENCY");
+	uint64_t n;
+	if (conc) {
+		if (parse_uint64(conc, 10, &n, err) < 0)
+			return berth_error_wrap(err, "BERTH_PULL_CONCURRENCY");
+		opts.concurrency = n > PULL_MAX_CONCURRENCY ? PULL_MAX_CONCURRENCY : (unsigned)n;
+	}
+	return registry_pull(s, ref, &opts, NULL, err);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: image-tool --root DIR "
-			"load|load-oci-dir|save|list|inspect|rootfs|umount|bundle ...\n");
+	fprintf(stderr,
+		"usage: image-tool --root DIR "
+		"load|load-oci-dir|save|list|inspect|rootfs|umount|bundle|tag|push|pull ...\n");
 	exit(2);
 }
 
@@ -349,6 +410,12 @@ int main(int argc, char **argv)
 			r = cmd_umount(s, argc, argv, &err);
 		} else if (strcmp(cmd, "bundle") == 0) {
 			r = cmd_bundle(s, argc, argv, &err);
+		} else if (strcmp(cmd, "tag") == 0 && argc == 3) {
+			r = image_store_tag(s, argv[1], argv[2], NULL, &err);
+		} else if (strcmp(cmd, "push") == 0) {
+			r = cmd_push(s, argc, argv, &err);
+		} else if (strcmp(cmd, "pull") == 0) {
+			r = cmd_pull(s, argc, argv, &err);
 		} else {
 			usage();
 		}

@@ -18,6 +18,36 @@
 # /tmp/berth-interop-calls.<suffix>.log after the file.
 
 # ---------------------------------------------------------------------------
+# Checks every engine's file makes the same way
+
+# Run "$@" sh -c SCRIPT with stdin from a file ("$@" starts a container
+# that reads stdin and runs the command it is given): stdin, stdout, stderr
+# and the exit code 7 must pass through
+interop_check_stdio()
+{
+	printf 'in-data\n' >"$BERTH_TEST_TMP/in"
+	run --separate-stderr "$@" \
+		sh -c 'read x; echo "out:$x"; echo err-line >&2; exit 7' <"$BERTH_TEST_TMP/in"
+	echo "stdout: $output"
+	echo "stderr: $stderr"
+	[ "$status" -eq 7 ]
+	[ "$output" = "out:in-data" ]
+	[ "$stderr" = "err-line" ]
+}
+
+# Run "$@" sh -c SCRIPT ("$@" execs into a running "sleep 1000"): the exec
+# sees the container's pid 1 and its exit code 3 passes through
+interop_check_exec()
+{
+	run --separate-stderr "$@" \
+		sh -c 'echo "exec-out $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
+	echo "stdout: $output"
+	echo "stderr: $stderr"
+	[ "$status" -eq 3 ]
+	[ "$output" = "exec-out sleep 1000 " ]
+}
+
+# ---------------------------------------------------------------------------
 # Shared setup
 
 # Resolve INTEROP_RUNTIME to an absolute path in INTEROP_RT; skip the file

@@ -68,26 +68,14 @@ ctr_remove()
 }
 
 @test "containerd: run with stdio passes stdin, stdout, stderr and the exit code" {
-	printf 'in-data\n' >"$BERTH_TEST_TMP/in"
-	run --separate-stderr ctr_run --rm "$INTEROP_IMAGE" berth-ctr-run \
-		sh -c 'read x; echo "out:$x"; echo err-line >&2; exit 7' <"$BERTH_TEST_TMP/in"
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 7 ]
-	[ "$output" = "out:in-data" ]
-	[ "$stderr" = "err-line" ]
+	interop_check_stdio ctr_run --rm "$INTEROP_IMAGE" berth-ctr-run
 	run ctr_ container ls -q
 	[ -z "$output" ]
 }
 
 @test "containerd: exec in a detached container" {
 	ctr_detached berth-ctr-exec
-	run --separate-stderr ctr_ task exec --exec-id e1 berth-ctr-exec \
-		sh -c 'echo "exec-out $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 3 ]
-	[ "$output" = "exec-out sleep 1000 " ]
+	interop_check_exec ctr_ task exec --exec-id e1 berth-ctr-exec
 	# the exec'd process is gone, the container still runs
 	run ctr_ task ps berth-ctr-exec
 	[ "${#lines[@]}" -eq 2 ]

@@ -53,14 +53,7 @@ docker_status()
 }
 
 @test "dockerd: run with stdio passes stdin, stdout, stderr and the exit code" {
-	printf 'in-data\n' >"$BERTH_TEST_TMP/in"
-	run --separate-stderr docker_run --rm -i --name berth-dkr-run "$INTEROP_IMAGE" \
-		sh -c 'read x; echo "out:$x"; echo err-line >&2; exit 7' <"$BERTH_TEST_TMP/in"
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 7 ]
-	[ "$output" = "out:in-data" ]
-	[ "$stderr" = "err-line" ]
+	interop_check_stdio docker_run --rm -i --name berth-dkr-run "$INTEROP_IMAGE"
 	run docker_ ps -aq
 	[ -z "$output" ]
 }
@@ -76,12 +69,7 @@ docker_status()
 
 @test "dockerd: exec in a detached container" {
 	docker_run -d --name berth-dkr-exec "$INTEROP_IMAGE" sleep 1000
-	run --separate-stderr docker_ exec berth-dkr-exec \
-		sh -c 'echo "exec-out $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 3 ]
-	[ "$output" = "exec-out sleep 1000 " ]
+	interop_check_exec docker_ exec berth-dkr-exec
 	run docker_status berth-dkr-exec
 	[ "$output" = running ]
 	docker_ rm -f berth-dkr-exec

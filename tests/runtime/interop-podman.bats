@@ -53,26 +53,14 @@ podman_status_is()
 }
 
 @test "podman: run with stdio passes stdin, stdout, stderr and the exit code" {
-	printf 'in-data\n' >"$BERTH_TEST_TMP/in"
-	run --separate-stderr podman_run --rm -i --name berth-pod-run "$INTEROP_IMAGE" \
-		sh -c 'read x; echo "out:$x"; echo err-line >&2; exit 7' <"$BERTH_TEST_TMP/in"
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 7 ]
-	[ "$output" = "out:in-data" ]
-	[ "$stderr" = "err-line" ]
+	interop_check_stdio podman_run --rm -i --name berth-pod-run "$INTEROP_IMAGE"
 	run podman_ ps -aq
 	[ -z "$output" ]
 }
 
 @test "podman: exec in a detached container" {
 	podman_run -d --name berth-pod-exec "$INTEROP_IMAGE" sleep 1000
-	run --separate-stderr podman_ exec berth-pod-exec \
-		sh -c 'echo "exec-out $(cat /proc/1/cmdline | tr "\0" " ")"; exit 3'
-	echo "stdout: $output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 3 ]
-	[ "$output" = "exec-out sleep 1000 " ]
+	interop_check_exec podman_ exec berth-pod-exec
 	podman_status_is berth-pod-exec running
 	podman_ rm -f -t 0 berth-pod-exec
 }

@@ -372,21 +372,8 @@ kill -0 1; echo kill=$?'
 # ---------------------------------------------------------------------------
 # user namespace
 
-userns_config()
-{
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
-	chmod 755 "$BERTH_TEST_TMP"
-	local d=$RT_ROOTFS
-	while [ "$d" != / ] && [ "$d" != /tmp ]; do
-		chmod a+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 @test "userns: the mapping is in effect inside and files land as the mapped ids" {
-	userns_config
+	userns_config 200000
 	# on /home: the shared rootfs is read-only, /shared could not be made
 	mkdir "$BERTH_TEST_TMP/shared"
 	chown 100000:200000 "$BERTH_TEST_TMP/shared"
@@ -411,7 +398,7 @@ userns_config()
 }
 
 @test "userns: the host sees the init as the mapped uid; its caps do not reach the host" {
-	userns_config
+	userns_config 200000
 	# a host root's file, readable by all, writable only by host root
 	mkdir "$BERTH_TEST_TMP/shared"
 	echo "host secret" >"$BERTH_TEST_TMP/shared/host-file"

@@ -14,21 +14,6 @@ teardown()
 	runtime_teardown
 }
 
-userns_config()
-{
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	# the mapped root must reach the bundle and the rootfs: bats and
-	# mktemp make their directories 0700
-	chmod 755 "$BERTH_TEST_TMP"
-	local d=$RT_ROOTFS
-	while [ "$d" != / ] && [ "$d" != /tmp ]; do
-		chmod a+x "$d"
-		d=$(dirname "$d")
-	done
-}
-
 @test "a user namespace maps the container's root" {
 	userns_config
 	run rt run -b "$BUNDLE" c1

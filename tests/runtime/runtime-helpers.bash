@@ -60,6 +60,24 @@ update_config()
 	jq "$1" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
+# Give the container a user namespace: container ids 0..65535 map to host
+# uids from 100000 and to host gids from $1 (default 100000).  The mapped
+# root must reach the bundle and the rootfs: bats and mktemp make their
+# directories 0700
+userns_config()
+{
+	local gid=${1:-100000}
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": '"$gid"', "size": 65536}]'
+	chmod 755 "$BERTH_TEST_TMP"
+	local d=$RT_ROOTFS
+	while [ "$d" != / ] && [ "$d" != /tmp ]; do
+		chmod a+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
 # Set process.args from the arguments
 set_args()
 {

@@ -1,0 +1,103 @@
+#!/bin/bash
+# bench/pull/run.sh: cold pull of a ~120 MB image (busybox + 3 layers of
+# random data) from a local docker-registry on 127.0.0.1: berth
+# (tests/helpers/image-tool pull: download, verify, unpack) vs `skopeo copy
+# docker://… oci:DIR` (download only, no unpack) vs `podman pull` (private
+# root, --tls-verify=false).  Every run starts from an empty root; runs are
+# interleaved; prints the median seconds of each and the ratios.
+#
+#   bench/pull/run.sh [-n RUNS] [-s LAYER_MB] [-k]
+#     -n RUNS      runs per puller (default 3)
+#     -s LAYER_MB  size of each random layer (default 40)
+#     -k           keep the temp dir
+#   BERTH_BUILD=dir picks the build (default build/).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+RUNS=3 LAYER_MB=40 KEEP=0
+while getopts n:s:k opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	s) LAYER_MB=$OPTARG ;;
+	k) KEEP=1 ;;
+	*) echo "usage: $0 [-n RUNS] [-s LAYER_MB] [-k]" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench/pull: needs root (overlay layers, podman)" >&2; exit 1; }
+
+export BERTH_BUILD=${BERTH_BUILD:-$repo/build}
+export BERTH_REPO=$repo
+IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
+[ -x "$IMAGE_TOOL" ] || { echo "bench/pull: build first ($IMAGE_TOOL)" >&2; exit 1; }
+# shellcheck source=../../tests/helpers/interop.bash
+. "$repo/tests/helpers/interop.bash"
+# shellcheck source=../../tests/helpers/registry.bash
+. "$repo/tests/helpers/registry.bash"
+
+REG_DIR=$(mktemp -d /tmp/berth-bench-pull.XXXXXX)
+export REG_DIR
+cleanup()
+{
+	registry_stop
+	[ "$KEEP" = 1 ] && { echo "kept $REG_DIR" >&2; return; }
+	rm -rf "$REG_DIR"
+}
+trap cleanup EXIT
+
+PORT=$(registry_start open)
+INTEROP_IMAGE=localhost/bench:pull interop_make_image_tar "$REG_DIR/img" >/dev/null
+"$IMAGE_TOOL" --root "$REG_DIR/src" load "$REG_DIR/img/busybox.tar" >/dev/null
+"$IMAGE_TOOL" --root "$REG_DIR/src" save --format oci-dir "$REG_DIR/oci" localhost/bench:pull >/dev/null
+python3 "$repo/tests/helpers/add-layers.py" "$REG_DIR/oci" 3 $((LAYER_MB * 1000 * 1000))
+REF=127.0.0.1:$PORT/bench/pull:1
+skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/oci" "docker://$REF"
+echo "image: $(du -sh "$REG_DIR/oci/blobs" | cut -f1) in 4 layers at $REF" >&2
+
+PULLERS=(berth berth-nosync skopeo)
+# podman is opt-in (BENCH_PODMAN=1): on this machine its lock setup fails
+# ("failed to open 2048 locks in /libpod_lock") next to other podman roots
+[ "${BENCH_PODMAN:-0}" = 1 ] && command -v podman >/dev/null && PULLERS+=(podman)
+
+run_one()
+{
+	local who=$1 d=$REG_DIR/run
+	rm -rf "$d" 2>/dev/null || true
+	mkdir -p "$d"
+	local t0 t1
+	t0=$(date +%s.%N)
+	case $who in
+	berth) IMAGE_TOOL_SYNC=1 "$IMAGE_TOOL" --root "$d/root" pull --insecure "$REF" >/dev/null ;;
+	berth-nosync) "$IMAGE_TOOL" --root "$d/root" pull --insecure "$REF" >/dev/null ;;
+	skopeo) skopeo copy -q --src-tls-verify=false "docker://$REF" "oci:$d/oci" ;;
+	podman) podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
+		--storage-driver overlay pull -q --tls-verify=false "$REF" >/dev/null ;;
+	esac
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc
+	if [ "$who" = podman ]; then
+		podman --root "$d/root" --runroot "$d/runroot" --storage-driver overlay \
+			system reset -f >/dev/null 2>&1 || true
+	fi
+	umount -R "$d/root/overlay" 2>/dev/null || true
+	rm -rf "$d" 2>/dev/null || true
+}
+
+declare -A T
+for ((i = 0; i < RUNS; i++)); do
+	for who in "${PULLERS[@]}"; do
+		T[$who]+="$(run_one "$who") "
+	done
+done
+
+median()
+{
+	tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+berth=$(median "${T[berth]}")
+printf '%-14s %8s %8s\n' puller median vs-berth
+for who in "${PULLERS[@]}"; do
+	m=$(median "${T[$who]}")
+	printf '%-14s %8.3f %8.2f   (runs: %s)\n' "$who" "$m" "$(echo "$m / $berth" | bc -l)" "${T[$who]}"
+done
+echo "target (DESIGN.md): berth <= 1.0 s with unpacking"
