@@ -88,8 +88,9 @@ static bool literal_is_big_u64(const char *buf, size_t n)
 }
 
 /* Returns a rewritten copy of buf when it holds big literals, else NULL */
-static char *rewrite_big_u64(const char *buf, size_t len, size_t *ret_len)
+static char *rewrite_big_u64(const char *buf, size_t len, size_t *ret_len, size_t *ret_count)
 {
+	size_t count = 0;
 	struct strbuf out = STRBUF_INIT;
 	size_t copied = 0;
 	bool in_string = false;
@@ -120,15 +121,45 @@ static char *rewrite_big_u64(const char *buf, size_t len, size_t *ret_len)
 			strbuf_add(&out, buf + i, j - i);
 			strbuf_addch(&out, '"');
 			copied = j;
+			count++;
 		}
 		i = j - 1;
 	}
+	*ret_count = count;
 	if (copied == 0) {
 		strbuf_release(&out);
 		return NULL;
 	}
 	strbuf_add(&out, buf + copied, len - copied);
 	return strbuf_detach(&out, ret_len);
+}
+
+static bool has_marker(const char *str)
+{
+	return strncmp(str, BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0;
+}
+
+/* Strings (keys included) that start with the marker; the depth was
+ * checked before parsing, so the recursion is bounded */
+static size_t count_markers(const json_t *v)
+{
+	size_t n = 0;
+	const char *key;
+	json_t *child;
+	size_t i;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return has_marker(json_string_value(v)) ? 1 : 0;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, child)
+			n += (has_marker(key) ? 1 : 0) + count_markers(child);
+		return n;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, child) n += count_markers(child);
+		return n;
+	default:
+		return 0;
+	}
 }
 
 int bjson_load(const char *buf, size_t len, const char *what, size_t max_size, size_t max_depth,
@@ -156,7 +187,8 @@ int bjson_load(const char *buf, size_t len, const char *what, size_t max_size, s
 	 * refused, so every string we hand out is a C string.  Trailing
 	 * garbage is refused because JSON_DISABLE_EOF_CHECK is not set. */
 	size_t big_len = 0;
-	cleanup_free char *big = buf ? rewrite_big_u64(buf, len, &big_len) : NULL;
+	size_t n_big = 0;
+	cleanup_free char *big = buf ? rewrite_big_u64(buf, len, &big_len, &n_big) : NULL;
 	if (big) {
 		buf = big;
 		len = big_len;
@@ -167,6 +199,16 @@ int bjson_load(const char *buf, size_t len, const char *what, size_t max_size, s
 	if (j == NULL)
 		return berth_error_fail(err, EINVAL, "%s: invalid JSON at line %d, column %d: %s",
 					what, jerr.line, jerr.column, jerr.text);
+	/* Every marked string must be one we made: a document that spells the
+	 * marker itself (raw or as a \ufdd0 escape) would otherwise turn a
+	 * string into a number.  U+FDD0 is a noncharacter; refusing it at the
+	 * start of a string costs no real document anything. */
+	if (count_markers(j) != n_big) {
+		json_decref(j);
+		return berth_error_fail(err, EINVAL,
+					"%s: a string starts with the reserved noncharacter U+FDD0",
+					what);
+	}
 	*ret = j;
 	return 0;
 }

@@ -452,6 +452,18 @@ static void test_big_uint64(void **state)
 	cleanup_error berth_error_t *serr = NULL;
 	assert_true(bjson_get_string(j, NULL, "inf", 0, &str, &serr) < 0);
 	assert_error_contains(serr, "inf: expected a string, got an integer");
+	/* a document may not forge the marker, raw or escaped */
+	cleanup_json json_t *forged = NULL;
+	cleanup_error berth_error_t *ferr = NULL;
+	assert_true(bjson_load("\"\xef\xb7\x90u64:622\"", 12, "t", 0, 0, &forged, &ferr) < 0);
+	assert_error_contains(ferr, "reserved noncharacter U+FDD0");
+	static const char esc_value[] = "{\"a\":\"\\ufdd0u64:1\"}";
+	static const char esc_key[] = "{\"\\ufdd0u64:1\":1}";
+	cleanup_error berth_error_t *verr = NULL, *kerr = NULL;
+	assert_true(bjson_load(esc_value, strlen(esc_value), "t", 0, 0, &forged, &verr) < 0);
+	assert_error_contains(verr, "U+FDD0");
+	assert_true(bjson_load(esc_key, strlen(esc_key), "t", 0, 0, &forged, &kerr) < 0);
+	assert_error_contains(kerr, "U+FDD0");
 	/* beyond uint64 is still refused */
 	cleanup_json json_t *k = NULL;
 	assert_true(bjson_load("[18446744073709551616]", 22, "t", 0, 0, &k, NULL) < 0);

@@ -331,6 +331,12 @@ static bool valid_signal(const char *s)
 
 int oci_image_config_apply_change(struct oci_image_config *c, const char *line, berth_error_t **err)
 {
+	/* the config is JSON: a line that is not UTF-8 could never be written
+	 * back (jansson refuses such strings), so refuse it here */
+	json_t *utf8 = json_string(line);
+	if (utf8 == NULL)
+		return berth_error_fail(err, EINVAL, "change line is not valid UTF-8");
+	json_decref(utf8);
 	const char *p = line + strspn(line, " \t\r\n");
 	if (*p == '\0' || *p == '#')
 		return 0;

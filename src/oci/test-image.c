@@ -597,6 +597,7 @@ static void test_changes(void **state)
 	apply_ok(c, "   ");
 	apply_ok(c, "# a comment");
 
+	apply_bad(c, "LABEL a=\xff\xfe", "change line is not valid UTF-8");
 	apply_bad(c, "RUN make", "'RUN' is not a valid change command");
 	apply_bad(c, "ENV FOO", "ENV: missing value for 'FOO'");
 	apply_bad(c, "ENV A=1 B", "ENV: 'B' is not of the form name=value");
