@@ -86,12 +86,37 @@ bool oci_state_time_valid(const char *s)
 	       s[6] == '\0';
 }
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+ * civil_from_days).  By hand rather than gmtime_r: glibc's gmtime_r runs
+ * tzset once, which reads /etc/localtime, and UTC needs no zone data. */
+static void civil_from_days(long long z, long long *ret_y, int *ret_m, int *ret_d)
+{
+	/* eras of 400 years from 0000-03-01, so that leap days end a year */
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153; /* month from March, 0..11 */
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*ret_y = yoe + era * 400 + (m <= 2);
+	*ret_m = m;
+	*ret_d = (int)(doy - (153 * mp + 2) / 5 + 1);
+}
+
 char *oci_state_format_time(const struct timespec *ts)
 {
-	struct tm tm;
-	char date[32];
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	long long days = (long long)ts->tv_sec / 86400, secs = (long long)ts->tv_sec % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	long long year;
+	int month, day;
+	civil_from_days(days, &year, &month, &day);
+	char date[64];
+	snprintf(date, sizeof(date), "%lld-%02d-%02dT%02d:%02d:%02d", year, month, day,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 	if (ts->tv_nsec == 0)
 		return xasprintf("%sZ", date);
 	char frac[16];

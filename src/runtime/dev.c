@@ -64,18 +64,28 @@ bool dev_needs_setup(const struct oci_config *c)
 	return true;
 }
 
-/* The parent directory fd (created, in the rootfs) and last name of path */
-static int open_parent(int rootfd, const char *path, const char **ret_base, berth_error_t **err)
+/* The parent directory fd (created, in the rootfs) and last name of path.
+ * Nearly every node is directly in /dev: that directory is resolved once
+ * into *devfd (owned by the caller) and lent out again, rather than walked
+ * from the root for each node; any other parent is returned in *ret_owned. */
+static int open_parent(int rootfd, int *devfd, const char *path, const char **ret_base,
+		       int *ret_owned, berth_error_t **err)
 {
 	const char *slash = strrchr(path, '/');
 	if (path[0] != '/' || slash == NULL || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
 	    strcmp(slash + 1, "..") == 0)
 		return berth_error_set(err, EINVAL, "device path '%s' is not an absolute file name",
 				       path);
+	*ret_base = slash + 1;
+	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0) {
+		if (*devfd < 0)
+			*devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
+		return *devfd;
+	}
 	cleanup_free char *parent = slash == path ? xstrdup("/") :
 						    xstrndup(path, (size_t)(slash - path));
-	*ret_base = slash + 1;
-	return root_mkdir_all(rootfd, parent, 0755, 0, err);
+	*ret_owned = root_mkdir_all(rootfd, parent, 0755, 0, err);
+	return *ret_owned;
 }
 
 /* In a user namespace mknod is EPERM: bind the host's node (the same path
@@ -94,11 +104,12 @@ static int bind_device(int pfd, const char *base, const struct oci_device *d, be
 	return mount_bind_fd(d->path, fd, d->path, false, err);
 }
 
-static int create_device(int rootfd, const struct oci_device *d, bool in_userns,
+static int create_device(int rootfd, int *devfd, const struct oci_device *d, bool in_userns,
 			 berth_error_t **err)
 {
 	const char *base = NULL;
-	cleanup_close int pfd = open_parent(rootfd, d->path, &base, err);
+	cleanup_close int owned = -1;
+	int pfd = open_parent(rootfd, devfd, d->path, &base, &owned, err);
 	if (pfd < 0)
 		return pfd;
 	if (in_userns)
@@ -161,16 +172,17 @@ int dev_create_all(int rootfd, const struct oci_config *c, bool in_userns, berth
 {
 	/* umask 0 so that fileMode is exactly what the node gets */
 	mode_t old = umask(0);
+	cleanup_close int devfd = -1;
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_devices); i++)
 		if (!overridden(c, default_devices[i].path))
-			r = create_device(rootfd, &default_devices[i], in_userns, err);
+			r = create_device(rootfd, &devfd, &default_devices[i], in_userns, err);
 	for (size_t i = 0; r >= 0 && i < c->linux_.n_devices; i++) {
 		if (c->linux_.devices[i].path == NULL) {
 			r = berth_error_set(err, EINVAL, "linux.devices[%zu] has no path", i);
 			break;
 		}
-		r = create_device(rootfd, &c->linux_.devices[i], in_userns, err);
+		r = create_device(rootfd, &devfd, &c->linux_.devices[i], in_userns, err);
 	}
 	umask(old);
 	return r < 0 ? berth_error_wrap(err, "create devices") : 0;
