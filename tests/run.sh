@@ -280,7 +280,42 @@ run_integration()
 	[ "$found" = 1 ] || echo "-- no .bats files in ${INTEGRATION_DIRS[*]}"
 }
 
+# What of ours exists on the host (common.bash's leak inventory, with no
+# test directory: every berth process counts)
+run_inventory()
+{
+	(
+		BERTH_TEST_TMP=
+		# shellcheck source=tests/helpers/common.bash
+		source "$REPO/tests/helpers/common.bash"
+		_leak_inventory
+	)
+}
+
+# The whole-run leak check: the C unit tests have no per-test check, and a
+# per-test check cannot see what already existed before that test's
+# snapshot (a parent cgroup the first test left, say).  Everything new
+# since the run started is one failure each.
+run_leak_check()
+{
+	local after new
+	after=$(run_inventory)
+	new=$(comm -13 <(printf '%s\n' "$RUN_BEFORE") <(printf '%s\n' "$after") | grep -v '^$')
+	if [ -z "$new" ]; then
+		suite_done leftovers 1 0 0
+		return
+	fi
+	echo "-- the run left behind (each counts as a failure):"
+	printf '%s\n' "$new" | sed 's/\t/: /' | indent
+	suite_done leftovers 0 "$(printf '%s\n' "$new" | wc -l)" 0
+}
+
 cd "$REPO" || exit 1
+RUN_BEFORE=$(run_inventory)
+if [ -n "$RUN_BEFORE" ]; then
+	echo "-- already on this host before the run (not counted; remove them):"
+	printf '%s\n' "$RUN_BEFORE" | sed 's/\t/: /' | indent
+fi
 for p in "${parts[@]}"; do
 	case $p in
 	unit)
@@ -299,6 +334,8 @@ for p in "${parts[@]}"; do
 		;;
 	esac
 done
+
+run_leak_check
 
 echo
 echo "== summary"

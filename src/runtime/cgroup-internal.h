@@ -66,6 +66,21 @@ int cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *
 		  berth_error_t **err);
 /* The pids in dir/cgroup.procs; *ret owned by the caller */
 int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n, berth_error_t **err);
+/* The parent of the default and relative cgroup paths: berth-runtime's
+ * own, made on demand and removed again once empty */
+#define CG_OWNED_PARENT "/berth"
+
+/* Called after each level of a new cgroup path exists (v1 cpuset setup) */
+typedef int cg_level_fn(const char *parent, const char *dir, berth_error_t **err);
+/* Make every missing level of path in mount m, calling level (may be NULL)
+ * for each; retried when a concurrent delete removes an empty parent */
+int cg_mkdir_levels(const struct cg_mount *m, const char *path, cg_level_fn *level,
+		    berth_error_t **err);
+/* After the leaf of path is removed: rmdir the now-empty levels between it
+ * and CG_OWNED_PARENT (inclusive), stopping at the first one still in use.
+ * Paths outside CG_OWNED_PARENT belong to whoever chose them (containerd's
+ * /<namespace>, a kubelet's pod) and are never touched. */
+void cg_rmdir_owned_parents(const struct cg_mount *m, const char *path);
 /* mkdir dir; sets *ret_created to whether it was made now (EEXIST is fine) */
 int cg_mkdir(const char *dir, bool *ret_created, berth_error_t **err);
 /* Remove dir and every cgroup below it, deepest first.  A cgroup whose

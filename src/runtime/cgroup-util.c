@@ -302,13 +302,13 @@ int cg_path_build(const char *cgroups_path, const char *id, char **ret, berth_er
 			return berth_error_set(err, EINVAL,
 					       "invalid container id '%s' for a cgroup path",
 					       id ? id : "");
-		strbuf_addf(&sb, "/berth/%s", id);
+		strbuf_addf(&sb, CG_OWNED_PARENT "/%s", id);
 	} else if (is_systemd_form(cgroups_path)) {
 		if (systemd_path(cgroups_path, &sb, err) < 0)
 			return -EINVAL;
 	} else {
 		if (cgroups_path[0] != '/')
-			strbuf_addstr(&sb, "/berth");
+			strbuf_addstr(&sb, CG_OWNED_PARENT);
 		if (path_append(&sb, cgroups_path, err) < 0)
 			return berth_error_wrap(err, "cgroupsPath '%s'", cgroups_path);
 	}
@@ -464,6 +464,68 @@ int cg_mkdir(const char *dir, bool *ret_created, berth_error_t **err)
 		return 0;
 	}
 	return berth_error_set(err, errno, "mkdir %s", dir);
+}
+
+/* One walk from the root to path, making each missing level */
+static int mkdir_levels_once(const struct cg_mount *m, const char *path, cg_level_fn *level,
+			     berth_error_t **err)
+{
+	cleanup_free char *pth = xstrdup(path);
+	cleanup_free char *parent = cg_mount_dir(m, "/");
+	size_t len = strlen(pth);
+	for (size_t i = 1; i <= len; i++) {
+		if (pth[i] != '/' && pth[i] != '\0')
+			continue;
+		char saved = pth[i];
+		pth[i] = '\0';
+		char *dir = cg_mount_dir(m, pth);
+		pth[i] = saved;
+		bool created;
+		if (cg_mkdir(dir, &created, err) < 0 || (level && level(parent, dir, err) < 0)) {
+			free(dir);
+			return -1;
+		}
+		free(parent);
+		parent = dir;
+	}
+	return 0;
+}
+
+int cg_mkdir_levels(const struct cg_mount *m, const char *path, cg_level_fn *level,
+		    berth_error_t **err)
+{
+	/* A delete of the last other container removes our empty parents
+	 * (cg_rmdir_owned_parents); when that lands between two of our
+	 * mkdirs the next level fails with ENOENT: walk again, a few times */
+	for (int attempt = 0;; attempt++) {
+		cleanup_error berth_error_t *e = NULL;
+		if (mkdir_levels_once(m, path, level, &e) == 0)
+			return 0;
+		if (e->errnum == ENOENT && attempt < 3)
+			continue;
+		int rc = berth_error_code(e);
+		if (err) {
+			berth_error_free(*err);
+			*err = steal_pointer(&e);
+		}
+		return rc;
+	}
+}
+
+void cg_rmdir_owned_parents(const struct cg_mount *m, const char *path)
+{
+	size_t plen = strlen(CG_OWNED_PARENT);
+	if (strncmp(path, CG_OWNED_PARENT, plen) != 0 || path[plen] != '/')
+		return;
+	cleanup_free char *p = xstrdup(path);
+	for (char *slash = strrchr(p, '/'); slash && (size_t)(slash - p) >= plen;
+	     slash = strrchr(p, '/')) {
+		*slash = '\0';
+		cleanup_free char *dir = cg_mount_dir(m, p);
+		/* EBUSY/ENOTEMPTY: another container still lives below it */
+		if (rmdir(dir) < 0 && errno != ENOENT)
+			return;
+	}
 }
 
 int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err)

@@ -130,31 +130,6 @@ static int cpuset_init_level(const char *parent, const char *dir, berth_error_t 
 	return 0;
 }
 
-static int mkdir_levels(const struct cg_mount *m, const char *path, bool cpuset,
-			berth_error_t **err)
-{
-	cleanup_free char *pth = xstrdup(path);
-	cleanup_free char *parent = cg_mount_dir(m, "/");
-	size_t len = strlen(pth);
-	for (size_t i = 1; i <= len; i++) {
-		if (pth[i] != '/' && pth[i] != '\0')
-			continue;
-		char saved = pth[i];
-		pth[i] = '\0';
-		char *dir = cg_mount_dir(m, pth);
-		pth[i] = saved;
-		bool created;
-		if (cg_mkdir(dir, &created, err) < 0 ||
-		    (cpuset && cpuset_init_level(parent, dir, err) < 0)) {
-			free(dir);
-			return -1;
-		}
-		free(parent);
-		parent = dir;
-	}
-	return 0;
-}
-
 /* The common case first: the parents exist (every container after the
  * first one), so one mkdir of the leaf does it; its parent's cpuset must
  * be filled in, or the walk over every level runs as for a new tree */
@@ -186,12 +161,13 @@ static int v1_create(struct cgroup *cg, berth_error_t **err)
 		bool cpuset = cg_list_has(p->h[i].m.controllers, "cpuset");
 		if (mkdir_leaf(&p->h[i].m, cg->path, p->h[i].dir, cpuset))
 			continue;
-		if (mkdir_levels(&p->h[i].m, cg->path, cpuset, err) < 0)
+		if (cg_mkdir_levels(&p->h[i].m, cg->path, cpuset ? cpuset_init_level : NULL, err) <
+		    0)
 			return berth_error_wrap(err, "create cgroup %s", cg->path);
 	}
 	if (p->udir) {
 		cleanup_error berth_error_t *e = NULL;
-		if (mkdir_levels(&p->unified, cg->path, false, &e) < 0) {
+		if (cg_mkdir_levels(&p->unified, cg->path, NULL, &e) < 0) {
 			/* e.g. a read-only cgroup2 mount: v1 still limits */
 			cg_warn(cg, "create cgroup %s in the cgroup2 mount: %s, ignoring", cg->path,
 				e->msg);
@@ -968,6 +944,10 @@ static int v1_destroy(struct cgroup *cg, berth_error_t **err)
 			return -1;
 	if (p->udir && cg_rmdir_tree(p->udir, err) < 0)
 		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		cg_rmdir_owned_parents(&p->h[i].m, cg->path);
+	if (p->has_unified)
+		cg_rmdir_owned_parents(&p->unified, cg->path);
 	return 0;
 }
 

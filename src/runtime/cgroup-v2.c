@@ -274,20 +274,8 @@ static int v2_create(struct cgroup *cg, berth_error_t **err)
 		if (cg2_enable_controller(&p->mnt, cg->path, wanted[i], &e) < 0)
 			cg_warn(cg, "enable the %s controller: %s, ignoring", wanted[i], e->msg);
 	}
-	/* Make every missing level; only the leaf is ours to remove later */
-	cleanup_free char *path = xstrdup(cg->path);
-	size_t len = strlen(path);
-	for (size_t i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char saved = path[i];
-		path[i] = '\0';
-		cleanup_free char *dir = cg_mount_dir(&p->mnt, path);
-		path[i] = saved;
-		bool created;
-		if (cg_mkdir(dir, &created, err) < 0)
-			return berth_error_wrap(err, "create cgroup %s", cg->path);
-	}
+	if (cg_mkdir_levels(&p->mnt, cg->path, NULL, err) < 0)
+		return berth_error_wrap(err, "create cgroup %s", cg->path);
 	return 0;
 }
 
@@ -712,7 +700,10 @@ static int v2_oom_count(struct cgroup *cg, uint64_t *ret, berth_error_t **err)
 static int v2_destroy(struct cgroup *cg, berth_error_t **err)
 {
 	struct cg2_priv *p = cg->priv;
-	return cg_rmdir_tree(p->dir, err);
+	if (cg_rmdir_tree(p->dir, err) < 0)
+		return -1;
+	cg_rmdir_owned_parents(&p->mnt, cg->path);
+	return 0;
 }
 
 const struct cgroup_ops cgroup_v2_ops = {

@@ -713,6 +713,56 @@ static void test_destroy_busy(void **state)
 	assert_dirs(path, false);
 }
 
+/* berth-runtime's own parent "/berth" goes with its last container (a
+ * leftover parent is a leak the test run reports); parents it did not make
+ * (an absolute cgroupsPath outside it) are never removed */
+static void test_owned_parent_removed(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_V1(l);
+	if (dir_exists("/sys/fs/cgroup/pids/berth")) {
+		fprintf(stderr, "# skip: a container of another run is using /berth\n");
+		skip();
+	}
+	cleanup_error berth_error_t *err = NULL;
+	cleanup_free char *ida = xasprintf("t-%d-a", (int)getpid());
+	cleanup_free char *idb = xasprintf("t-%d-b", (int)getpid());
+	cleanup_free char *rel = xasprintf("t-%d/nested", (int)getpid());
+	struct cgroup *a = NULL, *b = NULL, *c = NULL;
+	if (cgroup_new(NULL, ida, &a, &err) < 0 || cgroup_create(a, &err) < 0 ||
+	    cgroup_new(NULL, idb, &b, &err) < 0 || cgroup_create(b, &err) < 0 ||
+	    cgroup_new(rel, "x", &c, &err) < 0 || cgroup_create(c, &err) < 0)
+		fail_msg("%s", err->msg);
+	cleanup_free char *want = xasprintf("/berth/%s", ida);
+	assert_string_equal(a->path, want);
+	assert_int_equal(cgroup_destroy(a, &err), 0);
+	assert_dirs(a->path, false);
+	assert_dirs("/berth", true); /* b and c still live below it */
+	assert_int_equal(cgroup_destroy(c, &err), 0);
+	cleanup_free char *mid = xasprintf("/berth/t-%d", (int)getpid());
+	assert_dirs(mid, false); /* the empty level between them goes too */
+	assert_dirs("/berth", true);
+	assert_int_equal(cgroup_destroy(b, &err), 0);
+	assert_dirs("/berth", false);
+	/* and comes back for the next container */
+	assert_int_equal(cgroup_create(b, &err), 0);
+	assert_dirs(b->path, true);
+	assert_int_equal(cgroup_destroy(b, &err), 0);
+	assert_dirs("/berth", false);
+	cgroup_free(a);
+	cgroup_free(b);
+	cgroup_free(c);
+
+	/* outside "/berth": only the leaf is ours */
+	l->parent = xasprintf("/berth-test-%d-own", (int)getpid());
+	cleanup_free char *leaf = xasprintf("%s/x", l->parent);
+	if (cgroup_new(leaf, "x", &l->cg, &err) < 0 || cgroup_create(l->cg, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(cgroup_destroy(l->cg, &err), 0);
+	assert_dirs(leaf, false);
+	assert_dirs(l->parent, true); /* live_teardown removes it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +778,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_on_unified_mount, live_setup,
 						live_teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_busy, live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(test_owned_parent_removed, live_setup,
+						live_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,10 +110,10 @@ _leak_inventory()
 			esac
 		done < <(awk '{ print $5 }' /proc/self/mountinfo)
 		# cgroups (v1 controllers, the unified hierarchy, or a pure v2 host)
-		# whose path names berth (so /berth/<id> counts); the shared parent
-		# "berth" directory itself stays between containers, as runc's does
+		# whose path names berth: /berth/<id> and the parent /berth itself,
+		# which berth-runtime removes with its last container
 		find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -path '*berth*' 2>/dev/null |
-			grep -Ev '^/sys/fs/cgroup(/[^/]+)?/berth$' | sed 's/^/cgroup\t/'
+			sed 's/^/cgroup\t/'
 		# network namespaces
 		find /run/netns -mindepth 1 -maxdepth 1 -printf 'netns\t%f\n' 2>/dev/null
 		ip netns list 2>/dev/null | awk '{ print "netns\t" $1 }'

@@ -123,14 +123,12 @@ interop_setup_file()
 # Exempt from common.bash's leak check what the engine keeps between
 # tests: the cgroup parent of its containers (made on first use, removed by
 # interop_cleanup_all) and the cgroups INTEROP_CGROUP_KEEP names right below
-# it.  The parent "berth" of berth-runtime's own default, and what is below
-# it, are other test files' (other checkouts run the runtime tests at the
-# same time); no container of an engine here goes there.
+# it.
 interop_set_leak_ignore()
 {
 	local keep=
 	[ -n "${INTEROP_CGROUP_KEEP:-}" ] && keep="(/($INTEROP_CGROUP_KEEP))?"
-	export BERTH_LEAK_IGNORE="^cgroup	/sys/fs/cgroup/([^/]+/)?($INTEROP_CGROUP_PARENT$keep|berth(/.*)?)\$"
+	export BERTH_LEAK_IGNORE="^cgroup	/sys/fs/cgroup/([^/]+/)?$INTEROP_CGROUP_PARENT$keep\$"
 }
 
 # A docker-archive ("docker save" layout, one uncompressed layer) of the

@@ -41,9 +41,6 @@ setup_file()
 	export FAKE_PORT
 
 	INTEROP_IMAGE=localhost/berth-busybox:test interop_make_image_tar "$REG_DIR/img"
-	# nothing here makes cgroups; the runtime tests of other checkouts,
-	# running at the same time, do (under "berth")
-	export BERTH_LEAK_IGNORE="^cgroup	/sys/fs/cgroup/([^/]+/)?berth(/.*)?\$"
 }
 
 teardown_file()

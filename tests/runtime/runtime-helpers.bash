@@ -7,10 +7,6 @@
 TEST_INIT=$BERTH_BUILD/tests/helpers/test-init
 RECVTTY=$BERTH_BUILD/tests/helpers/recvtty
 
-# The cgroup parent "berth" is shared by all containers and, as runc's,
-# stays; everything below it must go.
-export BERTH_LEAK_IGNORE='^cgroup	/sys/fs/cgroup/([^/]+/)?berth$'
-
 # Once per file: the read-only rootfs every test's bundle points at
 runtime_setup_file()
 {
