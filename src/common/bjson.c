@@ -139,6 +139,12 @@ static bool has_marker(const char *str)
 	return strncmp(str, BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0;
 }
 
+/* A string that bjson_load made from an integer above INT64_MAX */
+static bool is_big_u64(const json_t *v)
+{
+	return json_is_string(v) && has_marker(json_string_value(v));
+}
+
 /* Strings (keys included) that start with the marker; the depth was
  * checked before parsing, so the recursion is bounded */
 static size_t count_markers(const json_t *v)
@@ -257,22 +263,9 @@ char *bjson_path_index(const char *where, size_t i)
 	return xasprintf("%s[%zu]", where ? where : "", i);
 }
 
-/* A string that bjson_load made from an integer above INT64_MAX */
-static bool is_big_u64(const json_t *v)
-{
-	return json_is_string(v) &&
-	       strncmp(json_string_value(v), BJSON_U64_MARKER, strlen(BJSON_U64_MARKER)) == 0;
-}
-
-/* A real JSON string (not a big integer in disguise) */
-static bool is_real_string(const json_t *v)
-{
-	return json_is_string(v) && !is_big_u64(v);
-}
-
 bool bjson_is_string(const json_t *v)
 {
-	return is_real_string(v);
+	return json_is_string(v) && !is_big_u64(v);
 }
 
 const char *bjson_type_name(const json_t *v)
@@ -350,7 +343,7 @@ int bjson_get_string(const json_t *obj, const char *where, const char *key, enum
 	int r = field_get(obj, where, key, flags, &v, err);
 	if (r <= 0)
 		return r;
-	if (!is_real_string(v))
+	if (!bjson_is_string(v))
 		return type_error(err, where, key, "a string", v);
 	*ret = json_string_value(v);
 	return 0;
@@ -396,12 +389,12 @@ int bjson_get_int64(const json_t *obj, const char *where, const char *key, enum 
 	return 0;
 }
 
-/* Returns 1 with *ret set, 0 when absent, < 0 on error */
-static int get_unsigned(const json_t *obj, const char *where, const char *key,
-			enum bjson_flags flags, uint64_t max, uint64_t *ret, berth_error_t **err)
+/* v (a value at where.key, or at where when key is NULL) as an unsigned
+ * integer in [0, max], the marked big integers included */
+static int value_unsigned(const json_t *v, const char *where, const char *key, uint64_t max,
+			  uint64_t *ret, berth_error_t **err)
 {
-	json_t *v = NULL;
-	if (field_get(obj, where, key, flags, &v, NULL) > 0 && is_big_u64(v)) {
+	if (is_big_u64(v)) {
 		unsigned long long big =
 			strtoull(json_string_value(v) + strlen(BJSON_U64_MARKER), NULL, 10);
 		if (big > max)
@@ -409,17 +402,34 @@ static int get_unsigned(const json_t *obj, const char *where, const char *key,
 					   "%llu is out of range [0, %llu]", big,
 					   (unsigned long long)max);
 		*ret = big;
-		return 1;
+		return 0;
 	}
-	json_int_t n = 0;
-	int r = get_integer(obj, where, key, flags, &n, err);
-	if (r <= 0)
-		return r;
+	if (!json_is_integer(v))
+		return type_error(err, where, key, "an integer", v);
+	json_int_t n = json_integer_value(v);
 	if (n < 0 || (unsigned long long)n > max)
 		return field_error(err, ERANGE, where, key, "%lld is out of range [0, %llu]",
 				   (long long)n, (unsigned long long)max);
 	*ret = (uint64_t)n;
-	return 1;
+	return 0;
+}
+
+int bjson_value_uint64(const json_t *v, const char *path, uint64_t max, uint64_t *ret,
+		       berth_error_t **err)
+{
+	return value_unsigned(v, path, NULL, max, ret, err);
+}
+
+/* Returns 1 with *ret set, 0 when absent, < 0 on error */
+static int get_unsigned(const json_t *obj, const char *where, const char *key,
+			enum bjson_flags flags, uint64_t max, uint64_t *ret, berth_error_t **err)
+{
+	json_t *v = NULL;
+	int r = field_get(obj, where, key, flags, &v, err);
+	if (r <= 0)
+		return r;
+	r = value_unsigned(v, where, key, max, ret, err);
+	return r < 0 ? r : 1;
 }
 
 int bjson_get_uint64(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
@@ -485,16 +495,14 @@ int bjson_get_strv(const json_t *obj, const char *where, const char *key, enum b
 		   char ***ret, size_t *ret_len, berth_error_t **err)
 {
 	json_t *arr = NULL;
-	int r = field_get(obj, where, key, flags, &arr, err);
-	if (r <= 0)
+	int r = bjson_get_array(obj, where, key, flags, &arr, err);
+	if (r < 0 || arr == NULL)
 		return r;
-	if (!json_is_array(arr))
-		return type_error(err, where, key, "an array", arr);
 	size_t n = json_array_size(arr);
 	cleanup_strv char **v = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		json_t *s = json_array_get(arr, i);
-		if (!is_real_string(s)) {
+		if (!bjson_is_string(s)) {
 			cleanup_free char *path = bjson_path_key(where, key);
 			cleanup_free char *elem = bjson_path_index(path, i);
 			return type_error(err, elem, NULL, "a string", s);

@@ -69,6 +69,11 @@ int bjson_get_array(const json_t *obj, const char *where, const char *key, enum 
 int bjson_get_strv(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
 		   char ***ret, size_t *ret_len, berth_error_t **err);
 
+/* A value already in hand (an array element) as an unsigned integer in
+ * [0, max], big integers included; errors name path ("a.gids[2]: ...") */
+int bjson_value_uint64(const json_t *v, const char *path, uint64_t max, uint64_t *ret,
+		       berth_error_t **err);
+
 /* Refuse keys of obj that are not in known (NULL-terminated), naming the
  * first one found: "where: unknown field 'foo'" */
 int bjson_check_known_keys(const json_t *obj, const char *where, const char *const *known,

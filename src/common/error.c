@@ -1,6 +1,7 @@
 /* error: construction, wrapping and rendering of berth_error_t.  Invariant:
  * after any call, err->msg equals the frames joined by ": ", followed by
- * strerror(errnum) when errnum is set. */
+ * strerror(errnum) when errnum is set and the error came from
+ * berth_error_set (berth_error_fail only classifies with errnum). */
 #define BERTH_ERROR_IMPL 1 /* the definitions below must not meet the analyzer macros */
 #include "common/error.h"
 

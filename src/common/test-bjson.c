@@ -438,6 +438,19 @@ static void test_big_uint64(void **state)
 	cleanup_error berth_error_t *err = NULL;
 	assert_true(bjson_get_uint32(j, NULL, "inf", 0, &(uint32_t){ 0 }, &err) < 0);
 	assert_error_contains(err, "inf: 18446744073709551615 is out of range");
+	/* an array element (no key to look up) reads the same way */
+	json_t *arr = json_object_get(j, "arr");
+	assert_int_equal(bjson_value_uint64(json_array_get(arr, 1), "arr[1]", UINT64_MAX, &v, NULL),
+			 0);
+	assert_true(v == UINT64_MAX - 1);
+	cleanup_error berth_error_t *aerr = NULL;
+	assert_true(bjson_value_uint64(json_array_get(arr, 1), "arr[1]", UINT32_MAX, &v, &aerr) <
+		    0);
+	assert_string_equal(aerr->msg,
+			    "arr[1]: 18446744073709551614 is out of range [0, 4294967295]");
+	cleanup_error berth_error_t *terr = NULL;
+	assert_true(bjson_value_uint64(json_object_get(j, "s"), "s", UINT64_MAX, &v, &terr) < 0);
+	assert_string_equal(terr->msg, "s: expected an integer, got a string");
 	/* the dump gives the same numbers back */
 	cleanup_free char *out = bjson_dump(j);
 	assert_non_null(strstr(out, "\"inf\":18446744073709551615"));

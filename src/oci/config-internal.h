@@ -1,8 +1,9 @@
-/* config-internal: what the runtime-config files of src/oci share and
- * nobody else sees: the parse context that collects warnings, helpers that
- * parse arrays and maps of objects with a cap on their length, and the
- * name tables validation checks against.  Every helper names the JSON path
- * of the value in its errors. */
+/* config-internal: what the files of src/oci share and nobody else sees:
+ * the parse context that collects warnings, helpers that parse arrays and
+ * maps of objects with a cap on their length, the name tables validation
+ * checks against, and the JSON writers and raw-bytes helpers the runtime
+ * and image documents both use.  Every helper names the JSON path of the
+ * value in its errors. */
 #ifndef BERTH_OCI_CONFIG_INTERNAL_H
 #define BERTH_OCI_CONFIG_INTERNAL_H
 
@@ -52,7 +53,7 @@ int oci_get_strv(const json_t *obj, const char *where, const char *key, enum bjs
 		 char ***ret, size_t *ret_len, berth_error_t **err);
 int oci_get_int32(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
 		  int32_t *ret, berth_error_t **err);
-/* uint64 fields: jansson holds integers as int64, so INT64_MAX is the top */
+/* uint64 fields up to UINT64_MAX (bjson carries values above INT64_MAX) */
 int oci_get_u64(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
 		uint64_t *ret, berth_error_t **err);
 int oci_get_u16(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
@@ -119,5 +120,12 @@ json_t *oci_strv_to_json(char *const *v, size_t n);
 json_t *oci_kv_to_json(const struct oci_kv *kv, size_t n);
 json_t *oci_id_mappings_to_json(const struct oci_id_mapping *m, size_t n);
 json_t *oci_linux_to_json(const struct oci_linux *l);
+
+/* A document's exact bytes (image-manifest.c): set copies buf and digests
+ * it; seal serialises j (taking ownership) and sets that; release frees */
+struct oci_raw;
+void oci_raw_set(struct oci_raw *r, const char *buf, size_t len);
+void oci_raw_seal(struct oci_raw *r, json_t *j);
+void oci_raw_release(struct oci_raw *r);
 
 #endif

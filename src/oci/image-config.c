@@ -17,28 +17,12 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static json_t *strv_to_json(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 /* {"k": {}, ...}, as Docker writes ExposedPorts and Volumes */
 static json_t *set_to_json(char *const *v, size_t n)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(o, v[i], json_object());
-	return o;
-}
-
-static json_t *kv_to_json(const struct oci_kv *kv, size_t n)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(o, kv[i].key, json_string(kv[i].value));
 	return o;
 }
 
@@ -152,7 +136,7 @@ void oci_image_config_free(struct oci_image_config *c)
 	free(c->diff_ids);
 	oci_array_free(c->history, c->n_history, sizeof(struct oci_image_history), history_release);
 	json_decref(c->extra);
-	free(c->raw.raw);
+	oci_raw_release(&c->raw);
 	free(c);
 }
 
@@ -321,11 +305,7 @@ int oci_image_config_parse(const char *buf, size_t len, struct oci_image_config 
 	c->extra = extra_fields(root, known);
 	if (oci_image_config_validate(c, err) < 0)
 		return -1;
-	c->raw.raw = xmalloc(len + 1);
-	memcpy(c->raw.raw, buf, len);
-	c->raw.raw[len] = '\0';
-	c->raw.raw_len = len;
-	digest_buffer(buf, len, &c->raw.digest);
+	oci_raw_set(&c->raw, buf, len);
 	*ret = steal_pointer(&c);
 	return 0;
 }
@@ -336,7 +316,7 @@ static json_t *healthcheck_to_json(const struct oci_image_healthcheck *h)
 {
 	json_t *o = json_object();
 	if (h->test)
-		json_object_set_new(o, "Test", strv_to_json(h->test, h->n_test));
+		json_object_set_new(o, "Test", oci_strv_to_json(h->test, h->n_test));
 	if (h->interval)
 		json_object_set_new(o, "Interval", json_integer(h->interval));
 	if (h->timeout)
@@ -359,17 +339,18 @@ static json_t *exec_config_to_json(const struct oci_image_exec_config *c)
 		json_object_set_new(o, "ExposedPorts",
 				    set_to_json(c->exposed_ports, c->n_exposed_ports));
 	if (c->env)
-		json_object_set_new(o, "Env", strv_to_json(c->env, c->n_env));
+		json_object_set_new(o, "Env", oci_strv_to_json(c->env, c->n_env));
 	if (c->entrypoint)
-		json_object_set_new(o, "Entrypoint", strv_to_json(c->entrypoint, c->n_entrypoint));
+		json_object_set_new(o, "Entrypoint",
+				    oci_strv_to_json(c->entrypoint, c->n_entrypoint));
 	if (c->cmd)
-		json_object_set_new(o, "Cmd", strv_to_json(c->cmd, c->n_cmd));
+		json_object_set_new(o, "Cmd", oci_strv_to_json(c->cmd, c->n_cmd));
 	if (c->volumes)
 		json_object_set_new(o, "Volumes", set_to_json(c->volumes, c->n_volumes));
 	if (c->working_dir)
 		json_object_set_new(o, "WorkingDir", json_string(c->working_dir));
 	if (c->n_labels)
-		json_object_set_new(o, "Labels", kv_to_json(c->labels, c->n_labels));
+		json_object_set_new(o, "Labels", oci_kv_to_json(c->labels, c->n_labels));
 	if (c->stop_signal)
 		json_object_set_new(o, "StopSignal", json_string(c->stop_signal));
 	if (c->args_escaped)
@@ -377,9 +358,9 @@ static json_t *exec_config_to_json(const struct oci_image_exec_config *c)
 	if (c->healthcheck.present)
 		json_object_set_new(o, "Healthcheck", healthcheck_to_json(&c->healthcheck));
 	if (c->on_build)
-		json_object_set_new(o, "OnBuild", strv_to_json(c->on_build, c->n_on_build));
+		json_object_set_new(o, "OnBuild", oci_strv_to_json(c->on_build, c->n_on_build));
 	if (c->shell)
-		json_object_set_new(o, "Shell", strv_to_json(c->shell, c->n_shell));
+		json_object_set_new(o, "Shell", oci_strv_to_json(c->shell, c->n_shell));
 	merge_extra(o, c->extra);
 	return o;
 }
@@ -397,7 +378,7 @@ json_t *oci_image_config_to_json(const struct oci_image_config *c)
 		json_object_set_new(o, "os.version", json_string(c->os_version));
 	if (c->os_features)
 		json_object_set_new(o, "os.features",
-				    strv_to_json(c->os_features, c->n_os_features));
+				    oci_strv_to_json(c->os_features, c->n_os_features));
 	if (c->variant)
 		json_object_set_new(o, "variant", json_string(c->variant));
 	if (c->has_config)
@@ -437,13 +418,7 @@ json_t *oci_image_config_to_json(const struct oci_image_config *c)
 
 void oci_image_config_seal(struct oci_image_config *c)
 {
-	cleanup_json json_t *j = oci_image_config_to_json(c);
-	cleanup_free char *text = bjson_dump(j);
-	size_t len = strlen(text);
-	free(c->raw.raw);
-	c->raw.raw = steal_pointer(&text);
-	c->raw.raw_len = len;
-	digest_buffer(c->raw.raw, len, &c->raw.digest);
+	oci_raw_seal(&c->raw, oci_image_config_to_json(c));
 }
 
 /* ---- building ---------------------------------------------------------------- */

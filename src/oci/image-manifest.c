@@ -113,14 +113,6 @@ static bool mt_is_schema1(const char *mt)
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static json_t *kv_to_json(const struct oci_kv *kv, size_t n)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(o, kv[i].key, json_string(kv[i].value));
-	return o;
-}
-
 static struct oci_kv *kv_copy(const struct oci_kv *kv, size_t n)
 {
 	if (kv == NULL || n == 0)
@@ -143,23 +135,15 @@ static char **strv_copy(char *const *v, size_t n)
 	return c;
 }
 
-static json_t *strv_to_json(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static void raw_release(struct oci_raw *r)
+void oci_raw_release(struct oci_raw *r)
 {
 	free(r->raw);
 	*r = (struct oci_raw){ 0 };
 }
 
-static void raw_set(struct oci_raw *r, const char *buf, size_t len)
+void oci_raw_set(struct oci_raw *r, const char *buf, size_t len)
 {
-	raw_release(r);
+	oci_raw_release(r);
 	r->raw = xmalloc(len + 1);
 	memcpy(r->raw, buf, len);
 	r->raw[len] = '\0';
@@ -167,11 +151,11 @@ static void raw_set(struct oci_raw *r, const char *buf, size_t len)
 	digest_buffer(buf, len, &r->digest);
 }
 
-static void raw_seal(struct oci_raw *r, json_t *j)
+void oci_raw_seal(struct oci_raw *r, json_t *j)
 {
 	cleanup_free char *text = bjson_dump(j);
 	json_decref(j);
-	raw_set(r, text, strlen(text));
+	oci_raw_set(r, text, strlen(text));
 }
 
 /* Load a manifest-sized document whose root must be an object */
@@ -260,9 +244,10 @@ json_t *oci_descriptor_to_json(const struct oci_descriptor *d)
 	json_object_set_new(o, "digest", json_string(dg));
 	json_object_set_new(o, "size", json_integer(d->size));
 	if (d->urls)
-		json_object_set_new(o, "urls", strv_to_json(d->urls, d->n_urls));
+		json_object_set_new(o, "urls", oci_strv_to_json(d->urls, d->n_urls));
 	if (d->n_annotations)
-		json_object_set_new(o, "annotations", kv_to_json(d->annotations, d->n_annotations));
+		json_object_set_new(o, "annotations",
+				    oci_kv_to_json(d->annotations, d->n_annotations));
 	if (d->data)
 		json_object_set_new(o, "data", json_string(d->data));
 	if (d->has_platform)
@@ -451,7 +436,7 @@ void oci_image_index_free(struct oci_image_index *idx)
 		       descriptor_release_void);
 	oci_descriptor_release(&idx->subject);
 	oci_kv_free(idx->annotations, idx->n_annotations);
-	raw_release(&idx->raw);
+	oci_raw_release(&idx->raw);
 	free(idx);
 }
 
@@ -507,7 +492,7 @@ int oci_image_index_parse(const char *buf, size_t len, const char *declared_mt,
 		       err) < 0 ||
 	    oci_image_index_validate(idx, flags, err) < 0)
 		return -1;
-	raw_set(&idx->raw, buf, len);
+	oci_raw_set(&idx->raw, buf, len);
 	*ret = steal_pointer(&idx);
 	return 0;
 }
@@ -528,13 +513,13 @@ json_t *oci_image_index_to_json(const struct oci_image_index *idx)
 		json_object_set_new(o, "subject", oci_descriptor_to_json(&idx->subject));
 	if (idx->n_annotations)
 		json_object_set_new(o, "annotations",
-				    kv_to_json(idx->annotations, idx->n_annotations));
+				    oci_kv_to_json(idx->annotations, idx->n_annotations));
 	return o;
 }
 
 void oci_image_index_seal(struct oci_image_index *idx)
 {
-	raw_seal(&idx->raw, oci_image_index_to_json(idx));
+	oci_raw_seal(&idx->raw, oci_image_index_to_json(idx));
 }
 
 /* ---- manifest ------------------------------------------------------------- */
@@ -550,7 +535,7 @@ void oci_image_manifest_free(struct oci_image_manifest *m)
 		       descriptor_release_void);
 	oci_descriptor_release(&m->subject);
 	oci_kv_free(m->annotations, m->n_annotations);
-	raw_release(&m->raw);
+	oci_raw_release(&m->raw);
 	free(m);
 }
 
@@ -622,7 +607,7 @@ int oci_image_manifest_parse(const char *buf, size_t len, const char *declared_m
 			    oci_media_type_is_docker(m->config.media_type);
 	if (oci_image_manifest_validate(m, flags, err) < 0)
 		return -1;
-	raw_set(&m->raw, buf, len);
+	oci_raw_set(&m->raw, buf, len);
 	*ret = steal_pointer(&m);
 	return 0;
 }
@@ -643,11 +628,12 @@ json_t *oci_image_manifest_to_json(const struct oci_image_manifest *m)
 	if (m->has_subject)
 		json_object_set_new(o, "subject", oci_descriptor_to_json(&m->subject));
 	if (m->n_annotations)
-		json_object_set_new(o, "annotations", kv_to_json(m->annotations, m->n_annotations));
+		json_object_set_new(o, "annotations",
+				    oci_kv_to_json(m->annotations, m->n_annotations));
 	return o;
 }
 
 void oci_image_manifest_seal(struct oci_image_manifest *m)
 {
-	raw_seal(&m->raw, oci_image_manifest_to_json(m));
+	oci_raw_seal(&m->raw, oci_image_manifest_to_json(m));
 }

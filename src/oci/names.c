@@ -188,14 +188,6 @@ int oci_ioprio_class_from_name(const char *name)
 	return lookup(ioprio_classes, N_ELEMS(ioprio_classes), name);
 }
 
-static bool in_list(const char *const *list, const char *name)
-{
-	for (; *list; list++)
-		if (strcmp(*list, name) == 0)
-			return true;
-	return false;
-}
-
 bool oci_seccomp_action_known(const char *name)
 {
 	static const char *const names[] = {
@@ -205,7 +197,7 @@ bool oci_seccomp_action_known(const char *name)
 		"SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
 		"SCMP_ACT_NOTIFY",      NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_seccomp_op_known(const char *name)
@@ -214,7 +206,7 @@ bool oci_seccomp_op_known(const char *name)
 		"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
 		"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_seccomp_arch_known(const char *name)
@@ -229,7 +221,7 @@ bool oci_seccomp_arch_known(const char *name)
 		"SCMP_ARCH_RISCV64",  "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
 		"SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",        NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_seccomp_flag_known(const char *name)
@@ -241,7 +233,7 @@ bool oci_seccomp_flag_known(const char *name)
 		"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 		NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_propagation_known(const char *name)
@@ -250,7 +242,7 @@ bool oci_propagation_known(const char *name)
 		"shared", "slave",    "private",     "unbindable", "rshared",
 		"rslave", "rprivate", "runbindable", NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_mempolicy_mode_known(const char *name)
@@ -261,7 +253,7 @@ bool oci_mempolicy_mode_known(const char *name)
 		"MPOL_PREFERRED",  "MPOL_PREFERRED_MANY",
 		"MPOL_LOCAL",      NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_mempolicy_flag_known(const char *name)
@@ -272,17 +264,17 @@ bool oci_mempolicy_flag_known(const char *name)
 		"MPOL_F_STATIC_NODES",
 		NULL,
 	};
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_time_clock_known(const char *name)
 {
 	static const char *const names[] = { "monotonic", "boottime", NULL };
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }
 
 bool oci_personality_domain_known(const char *name)
 {
 	static const char *const names[] = { "LINUX", "LINUX32", NULL };
-	return in_list(names, name);
+	return oci_strv_has(names, name);
 }

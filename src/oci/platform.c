@@ -54,12 +54,9 @@ json_t *oci_platform_to_json(const struct oci_platform *p)
 	json_object_set_new(o, "os", json_string(p->os ? p->os : ""));
 	if (p->os_version)
 		json_object_set_new(o, "os.version", json_string(p->os_version));
-	if (p->os_features) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < p->n_os_features; i++)
-			json_array_append_new(a, json_string(p->os_features[i]));
-		json_object_set_new(o, "os.features", a);
-	}
+	if (p->os_features)
+		json_object_set_new(o, "os.features",
+				    oci_strv_to_json(p->os_features, p->n_os_features));
 	if (p->variant)
 		json_object_set_new(o, "variant", json_string(p->variant));
 	return o;

@@ -44,17 +44,13 @@ static int parse_user(struct oci_pctx *ctx, const json_t *obj, const char *where
 	if (n)
 		u->additional_gids = xcalloc(n, sizeof(uint32_t));
 	u->n_additional_gids = n;
+	cleanup_free char *gpath = bjson_path_key(path, "additionalGids");
 	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(a, i);
-		cleanup_free char *gpath = bjson_path_key(path, "additionalGids");
-		if (!json_is_integer(v))
-			return berth_error_fail(err, EINVAL, "%s[%zu]: expected an integer, got %s",
-						gpath, i, bjson_type_name(v));
-		if (json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
-			return berth_error_fail(err, ERANGE,
-						"%s[%zu]: %lld is out of range [0, %u]", gpath, i,
-						(long long)json_integer_value(v), UINT32_MAX);
-		u->additional_gids[i] = (uint32_t)json_integer_value(v);
+		cleanup_free char *epath = bjson_path_index(gpath, i);
+		uint64_t gid = 0;
+		if (bjson_value_uint64(json_array_get(a, i), epath, UINT32_MAX, &gid, err) < 0)
+			return -1;
+		u->additional_gids[i] = (uint32_t)gid;
 	}
 	return 0;
 }

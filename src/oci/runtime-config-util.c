@@ -101,15 +101,14 @@ int oci_get_strv(const json_t *obj, const char *where, const char *key, enum bjs
 	return bjson_get_strv(obj, where, key, flags, ret, ret_len, err);
 }
 
+/* The narrow getters start from *ret: an absent field leaves it as it was */
 int oci_get_int32(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
 		  int32_t *ret, berth_error_t **err)
 {
-	int64_t v = 0;
-	bool had = oci_has(obj, key);
+	int64_t v = *ret;
 	if (bjson_get_int_range(obj, where, key, flags, INT32_MIN, INT32_MAX, &v, err) < 0)
 		return -1;
-	if (had)
-		*ret = (int32_t)v;
+	*ret = (int32_t)v;
 	return 0;
 }
 
@@ -122,12 +121,10 @@ int oci_get_u64(const json_t *obj, const char *where, const char *key, enum bjso
 int oci_get_u16(const json_t *obj, const char *where, const char *key, enum bjson_flags flags,
 		uint16_t *ret, berth_error_t **err)
 {
-	uint64_t v = 0;
-	bool had = oci_has(obj, key);
+	uint64_t v = *ret;
 	if (bjson_get_uint64(obj, where, key, flags, UINT16_MAX, &v, err) < 0)
 		return -1;
-	if (had)
-		*ret = (uint16_t)v;
+	*ret = (uint16_t)v;
 	return 0;
 }
 

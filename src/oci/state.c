@@ -153,22 +153,20 @@ static int parse_fields(const json_t *obj, const char *where, struct oci_state *
 
 static int validate(const struct oci_state *s, const char *where, berth_error_t **err)
 {
-	cleanup_free char *bpath = bjson_path_key(where, "bundle");
-	cleanup_free char *ppath = bjson_path_key(where, "pid");
-	cleanup_free char *cpath = bjson_path_key(where, "created");
+	/* where is never empty here (oci_state_from_json defaults it) */
 	if (s->id[0] == '\0')
 		return berth_error_fail(err, EINVAL, "%s.id: must not be empty", where);
 	if (s->bundle[0] != '/')
-		return berth_error_fail(err, EINVAL, "%s: '%.*s' is not an absolute path", bpath,
-					OCI_QUOTE_MAX, s->bundle);
+		return berth_error_fail(err, EINVAL, "%s.bundle: '%.*s' is not an absolute path",
+					where, OCI_QUOTE_MAX, s->bundle);
 	bool has_process = s->status == OCI_STATUS_CREATED || s->status == OCI_STATUS_RUNNING ||
 			   s->status == OCI_STATUS_PAUSED;
 	if (has_process && s->pid <= 0)
-		return berth_error_fail(err, EINVAL, "%s: required when the status is '%s'", ppath,
-					oci_status_name(s->status));
+		return berth_error_fail(err, EINVAL, "%s.pid: required when the status is '%s'",
+					where, oci_status_name(s->status));
 	if (s->created && !oci_state_time_valid(s->created))
-		return berth_error_fail(err, EINVAL, "%s: '%.*s' is not an RFC 3339 time", cpath,
-					OCI_QUOTE_MAX, s->created);
+		return berth_error_fail(err, EINVAL, "%s.created: '%.*s' is not an RFC 3339 time",
+					where, OCI_QUOTE_MAX, s->created);
 	return 0;
 }
 

@@ -44,8 +44,9 @@ static void merge(json_t *base, json_t *overlay)
 static int parse_overlay(const char *overlay, struct oci_config **ret, berth_error_t **err)
 {
 	cleanup_json json_t *base = json_loads(base_json, 0, NULL);
-	cleanup_json json_t *over = json_loads(overlay, 0, NULL);
-	if (base == NULL || over == NULL)
+	/* bjson_load: overlays may hold integers above INT64_MAX */
+	cleanup_json json_t *over = NULL;
+	if (base == NULL || bjson_load(overlay, strlen(overlay), "overlay", 0, 0, &over, NULL) < 0)
 		fail_msg("bad test JSON: %s", overlay);
 	merge(base, over);
 	cleanup_free char *text = bjson_dump(base);
@@ -70,6 +71,10 @@ static const struct {
 	{ "{\"process\": {\"user\": {\"uid\": -1}}}", "process.user.uid: -1 is out of range" },
 	{ "{\"process\": {\"user\": {\"additionalGids\": [1, \"2\"]}}}",
 	  "process.user.additionalGids[1]: expected an integer, got a string" },
+	{ "{\"process\": {\"user\": {\"additionalGids\": [1, 4294967296]}}}",
+	  "process.user.additionalGids[1]: 4294967296 is out of range [0, 4294967295]" },
+	{ "{\"process\": {\"user\": {\"additionalGids\": [18446744073709551615]}}}",
+	  "process.user.additionalGids[0]: 18446744073709551615 is out of range [0, 4294967295]" },
 	{ "{\"process\": {\"terminal\": 1}}",
 	  "process.terminal: expected a boolean, got an integer" },
 	{ "{\"process\": {\"env\": [\"A=1\", 2]}}",
