@@ -33,10 +33,10 @@ int cli_bad_option(const char *verb, berth_error_t **err)
 
 int cli_parse_uint(const char *flag, const char *s, unsigned int *ret, berth_error_t **err)
 {
-	uint32_t v;
-	if (parse_uint32(s, &v, err) < 0)
+	int64_t v;
+	if (parse_int_range(s, 0, CLI_MAX_FDS, &v, err) < 0)
 		return berth_error_wrap(err, "--%s", flag);
-	*ret = v;
+	*ret = (unsigned int)v;
 	return 0;
 }
 

@@ -45,7 +45,10 @@ int cli_args(const char *verb, int argc, char **argv, int want, berth_error_t **
 /* An "invalid option" error for getopt's '?' */
 int cli_bad_option(const char *verb, berth_error_t **err);
 
-/* Parse "--preserve-fds N" */
+/* Parse "--preserve-fds N": fds 3 .. 3+N-1 must be open, so a larger N
+ * than the default fs.nr_open (2^20) is a typo, refused before it could
+ * wrap 3+N */
+#define CLI_MAX_FDS (1 << 20)
 int cli_parse_uint(const char *flag, const char *s, unsigned int *ret, berth_error_t **err);
 
 /* Print j on stdout with the given jansson flags and a newline */

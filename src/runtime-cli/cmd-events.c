@@ -10,7 +10,9 @@
 #include "common/parse.h"
 #include "runtime-cli/cli.h"
 
-/* "5s", "250ms", "1m", or plain seconds */
+#define EVENTS_MAX_INTERVAL_MS 86400000
+
+/* "5s", "250ms", "1m", or plain seconds; 1 ms to a day */
 static int parse_interval(const char *s, unsigned *ret_ms, berth_error_t **err)
 {
 	static const struct {
@@ -27,7 +29,8 @@ static int parse_interval(const char *s, unsigned *ret_ms, berth_error_t **err)
 		memcpy(num, s, ls - lu);
 		num[ls - lu] = '\0';
 		int64_t v;
-		if (parse_int_range(num, 1, 86400000, &v, NULL) < 0)
+		/* at most a day in any unit: "100000m" must not wrap around */
+		if (parse_int_range(num, 1, EVENTS_MAX_INTERVAL_MS / units[i].ms, &v, NULL) < 0)
 			continue;
 		*ret_ms = (unsigned)v * units[i].ms;
 		return 0;

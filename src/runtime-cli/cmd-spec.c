@@ -27,7 +27,7 @@ int cmd_spec(struct cli *cli, int argc, char **argv, berth_error_t **err)
 		else
 			return cli_bad_option("spec", err);
 	}
-	if (cli_args("spec", argc, argv, -1, err) < 0 || argc != optind)
+	if (argc != optind)
 		return berth_error_fail(err, EINVAL, "\"spec\" requires exactly 0 arguments");
 	cleanup_free char *path = xasprintf("%s/config.json", bundle);
 	cleanup_json json_t *j = oci_config_default_spec(rootless);

@@ -61,21 +61,27 @@ static int parse_i64(const char *flag, const char *s, int64_t *ret, berth_error_
 	return 0;
 }
 
+/* shares and period are unsigned in the cgroup files: "-5" is an error,
+ * not 2^64 - 5 */
+static int parse_u64(const char *flag, const char *s, uint64_t *ret, berth_error_t **err)
+{
+	if (parse_uint64(s, 10, ret, err) < 0)
+		return berth_error_wrap(err, "--%s", flag);
+	return 0;
+}
+
 /* One flag into r; the "present" bits tell the cgroup code what to touch */
 static int apply_flag(int c, const char *arg, struct oci_resources *r, berth_error_t **err)
 {
-	int64_t v = 0;
-	if (!arg)
-		return berth_error_fail(err, EINVAL, "update: an option lacks its value");
+	int64_t v = -1;
 	r->present = true;
 	switch (c) {
 	case OPT_MEMORY:
 	case OPT_SWAP:
+		/* -1: unlimited */
 		if (strcmp(arg, "-1") != 0 && parse_size(arg, &v, err) < 0)
 			return berth_error_wrap(err, "--%s",
 						c == OPT_MEMORY ? "memory" : "memory-swap");
-		if (strcmp(arg, "-1") == 0)
-			v = -1;
 		r->memory.present = true;
 		if (c == OPT_MEMORY) {
 			r->memory.has_limit = true;
@@ -86,22 +92,14 @@ static int apply_flag(int c, const char *arg, struct oci_resources *r, berth_err
 		}
 		return 0;
 	case OPT_SHARES:
+		r->cpu.present = r->cpu.has_shares = true;
+		return parse_u64("cpu-shares", arg, &r->cpu.shares, err);
 	case OPT_PERIOD:
+		r->cpu.present = r->cpu.has_period = true;
+		return parse_u64("cpu-period", arg, &r->cpu.period, err);
 	case OPT_QUOTA:
-		if (parse_i64("cpu", arg, &v, err) < 0)
-			return -1;
-		r->cpu.present = true;
-		if (c == OPT_SHARES) {
-			r->cpu.has_shares = true;
-			r->cpu.shares = (uint64_t)v;
-		} else if (c == OPT_PERIOD) {
-			r->cpu.has_period = true;
-			r->cpu.period = (uint64_t)v;
-		} else {
-			r->cpu.has_quota = true;
-			r->cpu.quota = v;
-		}
-		return 0;
+		r->cpu.present = r->cpu.has_quota = true;
+		return parse_i64("cpu-quota", arg, &r->cpu.quota, err);
 	case OPT_CPUS:
 	case OPT_MEMS:
 		r->cpu.present = true;
@@ -156,10 +154,13 @@ int cmd_update(struct cli *cli, int argc, char **argv, berth_error_t **err)
 	while ((c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
 		if (c == 'r')
 			file = optarg;
-		else if (c == '?' || n_flags == sizeof(flags) / sizeof(flags[0]))
+		else if (c == '?')
 			return cli_bad_option("update", err);
+		else if (n_flags == sizeof(flags) / sizeof(flags[0]))
+			return berth_error_fail(err, E2BIG, "update: more than %zu options",
+						sizeof(flags) / sizeof(flags[0]));
 		else
-			flags[n_flags++] = (struct pending){ c, optarg };
+			flags[n_flags++] = (struct pending){ c, optarg ? optarg : "" };
 	}
 	if (cli_args("update", argc, argv, 1, err) < 0)
 		return -1;

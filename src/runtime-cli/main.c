@@ -3,6 +3,7 @@
  * --systemd-cgroup, --rootless), dispatches to one file per verb, and is
  * the one place that prints an error: through log_error, so that it lands
  * in --log (as JSON with --log-format json, for containerd) or stderr. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,11 @@ static int parse_globals(struct cli *cli, int argc, char **argv, int *ret_code, 
 			cli->rt.systemd_cgroup = true;
 			break;
 		case OPT_ROOTLESS:
+			if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0 &&
+			    strcmp(optarg, "auto") != 0)
+				return berth_error_fail(
+					err, EINVAL, "--rootless: '%s' is not true, false or auto",
+					optarg);
 			cli->rootless = strcmp(optarg, "true") == 0;
 			break;
 		case OPT_CRIU:

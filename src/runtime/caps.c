@@ -127,6 +127,7 @@ int caps_from_config(const struct oci_capabilities *c, struct caps_sets *ret, ch
 		security_warnf(warnings, "capability %s: %s, skipped", name, why);
 	}
 	s.bounding &= known & bounding;
+	s.bounding_drop = bounding & ~s.bounding;
 	s.effective &= known & held;
 	s.permitted &= known & held;
 	s.inheritable &= known & held;
@@ -135,15 +136,12 @@ int caps_from_config(const struct oci_capabilities *c, struct caps_sets *ret, ch
 	return 0;
 }
 
-int caps_drop_bounding(uint64_t keep, berth_error_t **err)
+int caps_drop_bounding(uint64_t drop, berth_error_t **err)
 {
-	int last = caps_last_cap();
-	for (int cap = 0; cap <= last; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		/* Already gone: no need for CAP_SETPCAP */
-		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		if (r == 0 || (r < 0 && errno == EINVAL))
+	/* Only caps still held are in drop (caps_from_config read the set
+	 * once): one prctl per cap, and none for the ones already gone */
+	for (int cap = 0; cap <= CAPS_MAX; cap++) {
+		if (!(drop & (1ULL << cap)))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
 			cleanup_free char *name = caps_name(cap);
@@ -206,8 +204,9 @@ int caps_set_ambient(uint64_t ambient, char ***warnings, berth_error_t **err)
 int caps_apply(const struct oci_capabilities *c, char ***warnings, berth_error_t **err)
 {
 	struct caps_sets s = { 0 };
-	if (caps_from_config(c, &s, warnings, err) < 0 || caps_drop_bounding(s.bounding, err) < 0 ||
-	    caps_set(&s, err) < 0 || caps_set_ambient(s.ambient, warnings, err) < 0)
+	if (caps_from_config(c, &s, warnings, err) < 0 ||
+	    caps_drop_bounding(s.bounding_drop, err) < 0 || caps_set(&s, err) < 0 ||
+	    caps_set_ambient(s.ambient, warnings, err) < 0)
 		return berth_error_wrap(err, "apply capabilities");
 	return 0;
 }

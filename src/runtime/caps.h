@@ -14,6 +14,9 @@
 
 struct caps_sets {
 	uint64_t effective, permitted, inheritable, bounding, ambient;
+	/* held in the bounding set now and not in bounding: what
+	 * caps_drop_bounding() is given, read once by caps_from_config() */
+	uint64_t bounding_drop;
 };
 
 /* Highest capability number of the running kernel
@@ -32,9 +35,10 @@ char *caps_name(int cap);
 int caps_from_config(const struct oci_capabilities *c, struct caps_sets *ret, char ***warnings,
 		     berth_error_t **err);
 
-/* Drop every capability not in keep from the bounding set.  Needs
- * CAP_SETPCAP in the effective set, so it comes before the uid change. */
-int caps_drop_bounding(uint64_t keep, berth_error_t **err);
+/* Drop every capability in drop (caps_sets.bounding_drop) from the
+ * bounding set.  Needs CAP_SETPCAP in the effective set, so it comes
+ * before the uid change. */
+int caps_drop_bounding(uint64_t drop, berth_error_t **err);
 
 /* PR_SET_KEEPCAPS: keep the permitted set across setresuid away from 0 */
 int caps_set_keep(bool keep, berth_error_t **err);

@@ -191,17 +191,6 @@ int cg_bpf_dev_build(const struct oci_device_rule *rules, size_t n, struct bpf_i
 
 /* ---- bpf(2) ------------------------------------------------------------- */
 
-/* Hand *e over to err (which may be NULL); returns its code */
-static int error_move(berth_error_t **err, berth_error_t **e)
-{
-	int r = berth_error_code(*e);
-	if (err) {
-		berth_error_free(*err);
-		*err = steal_pointer(e);
-	}
-	return r;
-}
-
 static int sys_bpf(int cmd, union bpf_attr *attr)
 {
 	int r;
@@ -357,7 +346,7 @@ static int our_progs(int dirfd, int **ret, size_t *ret_n, berth_error_t **err)
 			for (size_t j = 0; j < k; j++)
 				close(fds[j]);
 			free(fds);
-			return error_move(err, &e);
+			return cg_error_move(err, &e);
 		}
 		if (fd >= 0)
 			fds[k++] = fd;
@@ -475,7 +464,7 @@ int cg_bpf_dev_apply(struct cgroup *cg, const char *dir, const struct oci_device
 		return 0;
 	}
 	if (progfd < 0)
-		return error_move(err, &e);
+		return cg_error_move(err, &e);
 	cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return berth_error_set(err, errno, "open %s", dir);

@@ -32,6 +32,8 @@ struct cg_mount {
 /* All cgroup and cgroup2 mounts of /proc/self/mountinfo (one per
  * hierarchy: later mounts of the same superblock are dropped) */
 int cg_mounts_read(struct cg_mount **ret, size_t *ret_n, berth_error_t **err);
+/* Free the strings of one mount and zero it */
+void cg_mount_release(struct cg_mount *m);
 void cg_mounts_free(struct cg_mount *m, size_t n);
 /* Whether the comma list `list` holds `name` as a whole token */
 bool cg_list_has(const char *list, const char *name);
@@ -70,8 +72,10 @@ int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n, berth_error_t **er
  * own, made on demand and removed again once empty */
 #define CG_OWNED_PARENT "/berth"
 
-/* Called after each level of a new cgroup path exists (v1 cpuset setup) */
-typedef int cg_level_fn(const char *parent, const char *dir, berth_error_t **err);
+/* Called after each level of a new cgroup path exists (v1 cpuset setup);
+ * created: dir was made by this call, so its files hold the kernel's
+ * defaults */
+typedef int cg_level_fn(const char *parent, const char *dir, bool created, berth_error_t **err);
 /* Make every missing level of path in mount m, calling level (may be NULL)
  * for each; retried when a concurrent delete removes an empty parent */
 int cg_mkdir_levels(const struct cg_mount *m, const char *path, cg_level_fn *level,
@@ -87,6 +91,9 @@ int cg_mkdir(const char *dir, bool *ret_created, berth_error_t **err);
  * tasks are still exiting is waited for with pidfds (see cgroup-util.c).
  * A missing dir is success. */
 int cg_rmdir_tree(const char *dir, berth_error_t **err);
+/* Hand *e over to err (which may be NULL; a previous *err is freed);
+ * returns e's code */
+int cg_error_move(berth_error_t **err, berth_error_t **e);
 /* Signal every pid in the list; ESRCH (already gone) is fine */
 int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err);
 /* Signal every task of cg through its ops.  With can_freeze, freeze
@@ -106,8 +113,26 @@ void cg_blockio_throttles(const struct oci_blockio *b,
 /* Append a warning to cg->warnings */
 void cg_warn(struct cgroup *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The hugepage sizes of this host as cgroup file infixes ("2MB", "1GB") */
+/* Whether size is a hugepage size as cgroup files spell it ("2MB", "1GB") */
 bool cg_hugepage_size_valid(const char *size);
+/* Write r's hugepage limits to dir/hugetlb.<size>.<suffix> ("max" on
+ * cgroup2, "limit_in_bytes" on v1); a size this host lacks is a warning */
+int cg_write_hugetlb(struct cgroup *cg, const char *dir, const char *suffix,
+		     const struct oci_resources *r, berth_error_t **err);
+/* Write r's rdma limits to dir/rdma.max (same format on v1 and v2) */
+int cg_write_rdma(const char *dir, const struct oci_resources *r, berth_error_t **err);
+/* memory.checkBeforeUpdate: refuse a limit below the usage in dir/file */
+int cg_check_memory_usage(const char *dir, const char *file, const struct oci_memory *m,
+			  berth_error_t **err);
+
+/* ---- stats helpers ------------------------------------------------------ */
+
+/* A JSON integer; UINT64_MAX ("max") and others past INT64_MAX saturate */
+json_t *cg_json_u64(uint64_t v);
+/* The "key value" lines of dir/file as a JSON object (empty when unreadable) */
+json_t *cg_stat_raw(const char *dir, const char *file);
+/* data["pids"] from dir/pids.current and pids.max (nothing when unreadable) */
+void cg_stats_pids(const char *dir, json_t *data);
 
 /* ---- cgroup2 pieces shared with the v1 back-end (cgroup-v2.c) ------------ */
 
@@ -118,6 +143,16 @@ uint64_t cg2_io_weight_from_blkio(uint64_t weight);
  * when nothing is to be written, *ret -1 for "max" */
 int cg2_swap_value(bool has_swap, int64_t swap, bool has_limit, int64_t limit, int64_t *ret,
 		   bool *ret_set, berth_error_t **err);
+/* The value of a cgroup2 limit file for OCI value v into buf: -1 is
+ * "max"; 0 means not set (returns 0, nothing to write), as in runc and the
+ * v1 back-end; below -1 is EINVAL naming `what`.  Returns 1 when buf holds
+ * a value to write. */
+#define CG2_VALUE_MAX 64
+int cg2_limit_value(const char *what, int64_t v, char buf[CG2_VALUE_MAX], berth_error_t **err);
+/* cpu.max for c into buf, as runc writes it: "<quota> [<period>]", a
+ * quota <= 0 is "max", an unset period is left to the kernel.  Returns 1
+ * when there is something to write, 0 when neither is set. */
+int cg2_cpu_max(const struct oci_cpu *c, char buf[CG2_VALUE_MAX]);
 /* Enable controller ctrl in cgroup.subtree_control of the mount root and
  * every ancestor of path (not path itself) */
 int cg2_enable_controller(const struct cg_mount *m, const char *path, const char *ctrl,

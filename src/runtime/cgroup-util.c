@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -114,13 +115,18 @@ static char *known_controllers(void)
 	return strbuf_detach(&sb, NULL);
 }
 
+void cg_mount_release(struct cg_mount *m)
+{
+	free(m->mnt);
+	free(m->root);
+	free(m->controllers);
+	*m = (struct cg_mount){ 0 };
+}
+
 void cg_mounts_free(struct cg_mount *m, size_t n)
 {
-	for (size_t i = 0; m && i < n; i++) {
-		free(m[i].mnt);
-		free(m[i].root);
-		free(m[i].controllers);
-	}
+	for (size_t i = 0; m && i < n; i++)
+		cg_mount_release(&m[i]);
 	free(m);
 }
 
@@ -481,7 +487,8 @@ static int mkdir_levels_once(const struct cg_mount *m, const char *path, cg_leve
 		char *dir = cg_mount_dir(m, pth);
 		pth[i] = saved;
 		bool created;
-		if (cg_mkdir(dir, &created, err) < 0 || (level && level(parent, dir, err) < 0)) {
+		if (cg_mkdir(dir, &created, err) < 0 ||
+		    (level && level(parent, dir, created, err) < 0)) {
 			free(dir);
 			return -1;
 		}
@@ -503,12 +510,7 @@ int cg_mkdir_levels(const struct cg_mount *m, const char *path, cg_level_fn *lev
 			return 0;
 		if (e->errnum == ENOENT && attempt < 3)
 			continue;
-		int rc = berth_error_code(e);
-		if (err) {
-			berth_error_free(*err);
-			*err = steal_pointer(&e);
-		}
-		return rc;
+		return cg_error_move(err, &e);
 	}
 }
 
@@ -526,6 +528,16 @@ void cg_rmdir_owned_parents(const struct cg_mount *m, const char *path)
 		if (rmdir(dir) < 0 && errno != ENOENT)
 			return;
 	}
+}
+
+int cg_error_move(berth_error_t **err, berth_error_t **e)
+{
+	int r = berth_error_code(*e);
+	if (err) {
+		berth_error_free(*err);
+		*err = steal_pointer(e);
+	}
+	return r;
 }
 
 int cg_signal_pids(const pid_t *pids, size_t n, int sig, berth_error_t **err)
@@ -695,6 +707,96 @@ bool cg_hugepage_size_valid(const char *size)
 		return false;
 	return strcmp(size + i, "KB") == 0 || strcmp(size + i, "MB") == 0 ||
 	       strcmp(size + i, "GB") == 0;
+}
+
+int cg_write_hugetlb(struct cgroup *cg, const char *dir, const char *suffix,
+		     const struct oci_resources *r, berth_error_t **err)
+{
+	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
+		const struct oci_hugepage_limit *h = &r->hugepage_limits[i];
+		if (!cg_hugepage_size_valid(h->page_size))
+			return berth_error_set(err, EINVAL,
+					       "hugepageLimits: invalid page size '%s'",
+					       h->page_size);
+		cleanup_free char *f = xasprintf("hugetlb.%s.%s", h->page_size, suffix);
+		if (!cg_exists(dir, f)) {
+			cg_warn(cg, "hugepage size '%s' is not supported on this host, ignoring",
+				h->page_size);
+			continue;
+		}
+		if (cg_writef(dir, f, err, "%" PRIu64, h->limit) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cg_write_rdma(const char *dir, const struct oci_resources *r, berth_error_t **err)
+{
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct oci_rdma_limit *l = &r->rdma[i];
+		struct strbuf sb cleanup_strbuf = STRBUF_INIT;
+		strbuf_addstr(&sb, l->device);
+		if (l->has_hca_handles)
+			strbuf_addf(&sb, " hca_handle=%u", l->hca_handles);
+		if (l->has_hca_objects)
+			strbuf_addf(&sb, " hca_object=%u", l->hca_objects);
+		if (cg_write(dir, "rdma.max", sb.buf, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cg_check_memory_usage(const char *dir, const char *file, const struct oci_memory *m,
+			  berth_error_t **err)
+{
+	uint64_t usage;
+	if (!m->check_before_update || !m->has_limit || m->limit <= 0)
+		return 0;
+	if (cg_read_u64(dir, file, &usage, err) < 0)
+		return -1;
+	if ((uint64_t)m->limit < usage)
+		return berth_error_set(err, EBUSY,
+				       "memory limit %" PRId64
+				       " is below the current usage %" PRIu64,
+				       m->limit, usage);
+	return 0;
+}
+
+/* ---- stats helpers ------------------------------------------------------ */
+
+json_t *cg_json_u64(uint64_t v)
+{
+	/* JSON integers here are int64 */
+	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+json_t *cg_stat_raw(const char *dir, const char *file)
+{
+	json_t *raw = json_object();
+	cleanup_free char *s = NULL;
+	if (cg_read(dir, file, &s, NULL) < 0)
+		return raw;
+	char *save = NULL;
+	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(l, ' ');
+		if (sp == NULL)
+			continue;
+		*sp = '\0';
+		json_object_set_new(raw, l, cg_json_u64(strtoull(sp + 1, NULL, 10)));
+	}
+	return raw;
+}
+
+void cg_stats_pids(const char *dir, json_t *data)
+{
+	uint64_t cur = 0, max = 0;
+	if (cg_read_u64(dir, "pids.current", &cur, NULL) < 0)
+		return;
+	cg_read_u64(dir, "pids.max", &max, NULL);
+	/* runc reports "max" as 0 */
+	json_object_set_new(data, "pids",
+			    json_pack("{s:o,s:o}", "current", cg_json_u64(cur), "limit",
+				      cg_json_u64(max == UINT64_MAX ? 0 : max)));
 }
 
 bool cg_resources_any(const struct oci_resources *r)

@@ -3,7 +3,8 @@
  * name=systemd too, as runc joins them) and, on hybrid hosts, in the cgroup2
  * mount as well, so controllers that live only there (hugetlb here) and
  * `unified` keys work.  Invariant: only the leaf directory and what is below
- * it are ours; parents such as /berth are shared and never removed. */
+ * it are ours, and berth-runtime's own parent /berth, which goes with its
+ * last container (cg_rmdir_owned_parents); other parents are never removed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -34,14 +35,6 @@ struct cg1_priv {
 	struct cg_mount unified; /* the cgroup2 mount of a hybrid host */
 	char *udir;              /* NULL when absent or unusable */
 };
-
-static void mount_release(struct cg_mount *m)
-{
-	free(m->mnt);
-	free(m->root);
-	free(m->controllers);
-	*m = (struct cg_mount){ 0 };
-}
 
 int cg1_init(struct cgroup *cg, berth_error_t **err)
 {
@@ -77,12 +70,12 @@ void cg1_release(struct cgroup *cg)
 {
 	struct cg1_priv *p = cg->priv;
 	for (size_t i = 0; i < p->n; i++) {
-		mount_release(&p->h[i].m);
+		cg_mount_release(&p->h[i].m);
 		free(p->h[i].dir);
 	}
 	free(p->h);
 	if (p->has_unified)
-		mount_release(&p->unified);
+		cg_mount_release(&p->unified);
 	free(p->udir);
 	free(p);
 	cg->priv = NULL;
@@ -110,24 +103,44 @@ static bool unified_has(struct cgroup *cg, const char *ctrl)
 
 /* ---- create / enter ------------------------------------------------------ */
 
+/* Whether a cpuset file's content is empty (new cgroups start so) */
+static bool cpuset_empty(const char *v)
+{
+	return v[strspn(v, " \n")] == '\0';
+}
+
 /* A new v1 cpuset starts with empty cpus and mems, and a task cannot join
- * it until both are set: copy them from the parent into every level */
-static int cpuset_init_level(const char *parent, const char *dir, berth_error_t **err)
+ * it until both are set: copy them from the parent.  With keep_set, a
+ * value dir already has stays (a level that existed may have been narrowed
+ * by an administrator).  Returns 1 when dir has both now, 0 when a parent
+ * value was empty too (its own parent must be copied first). */
+static int cpuset_copy(const char *parent, const char *dir, bool keep_set, berth_error_t **err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	int ret = 1;
 	for (size_t i = 0; i < 2; i++) {
 		cleanup_free char *cur = NULL, *up = NULL;
-		if (cg_read(dir, files[i], &cur, err) < 0)
-			return -1;
-		if (strspn(cur, " \n") != strlen(cur))
-			continue;
+		if (keep_set) {
+			if (cg_read(dir, files[i], &cur, err) < 0)
+				return -1;
+			if (!cpuset_empty(cur))
+				continue;
+		}
 		if (cg_read(parent, files[i], &up, err) < 0)
 			return -1;
 		up[strcspn(up, "\n")] = '\0';
-		if (up[0] && cg_write(dir, files[i], up, err) < 0)
+		if (cpuset_empty(up))
+			ret = 0;
+		else if (cg_write(dir, files[i], up, err) < 0)
 			return -1;
 	}
-	return 0;
+	return ret;
+}
+
+/* One level of the walk: a level made now has nothing to keep */
+static int cpuset_init_level(const char *parent, const char *dir, bool created, berth_error_t **err)
+{
+	return cpuset_copy(parent, dir, !created, err) < 0 ? -1 : 0;
 }
 
 /* The common case first: the parents exist (every container after the
@@ -144,14 +157,7 @@ static bool mkdir_leaf(const struct cg_mount *m, const char *path, const char *d
 		return false;
 	cleanup_free char *ppath = xstrndup(path, (size_t)(slash - path));
 	cleanup_free char *parent = cg_mount_dir(m, ppath);
-	cleanup_free char *cpus = NULL, *mems = NULL;
-	if (cg_read(parent, "cpuset.cpus", &cpus, NULL) < 0 ||
-	    cg_read(parent, "cpuset.mems", &mems, NULL) < 0)
-		return false;
-	cpus[strcspn(cpus, "\n")] = '\0';
-	mems[strcspn(mems, "\n")] = '\0';
-	return cpus[0] && mems[0] && cg_write(dir, "cpuset.cpus", cpus, NULL) == 0 &&
-	       cg_write(dir, "cpuset.mems", mems, NULL) == 0;
+	return cpuset_copy(parent, dir, false, NULL) == 1;
 }
 
 static int v1_create(struct cgroup *cg, berth_error_t **err)
@@ -267,16 +273,8 @@ static int v1_memory(struct cgroup *cg, const struct oci_memory *m, berth_error_
 	const char *dir = need_dir(cg, "memory", "memory limits");
 	if (dir == NULL)
 		return 0;
-	if (m->check_before_update && m->has_limit && m->limit > 0) {
-		uint64_t usage;
-		if (cg_read_u64(dir, "memory.usage_in_bytes", &usage, err) < 0)
-			return -1;
-		if ((uint64_t)m->limit < usage)
-			return berth_error_set(err, EBUSY,
-					       "memory limit %" PRId64
-					       " is below the current usage %" PRIu64,
-					       m->limit, usage);
-	}
+	if (cg_check_memory_usage(dir, "memory.usage_in_bytes", m, err) < 0)
+		return -1;
 	if (v1_memory_limits(cg, dir, m, err) < 0)
 		return -1;
 	if (m->has_reservation && m->reservation != 0 &&
@@ -309,10 +307,8 @@ static int v1_memory(struct cgroup *cg, const struct oci_memory *m, berth_error_
 		cleanup_error berth_error_t *e = NULL;
 		/* Linux 5.10+ refuses 0: hierarchy is always on */
 		if (cg_write(dir, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", &e) < 0) {
-			if (m->use_hierarchy || e->errnum != EINVAL) {
-				*err = steal_pointer(&e);
-				return -1;
-			}
+			if (m->use_hierarchy || e->errnum != EINVAL)
+				return cg_error_move(err, &e);
 			cg_warn(cg, "memory.useHierarchy false is not supported by this kernel, "
 				    "ignoring");
 		}
@@ -343,10 +339,8 @@ static int v1_cpu(struct cgroup *cg, const struct oci_cpu *c, berth_error_t **er
 		if (c->has_period && c->period) {
 			cleanup_error berth_error_t *e = NULL;
 			if (cg_writef(dir, "cpu.cfs_period_us", &e, "%" PRIu64, c->period) < 0) {
-				if (e->errnum != EINVAL || !c->has_quota || c->quota == 0) {
-					*err = steal_pointer(&e);
-					return -1;
-				}
+				if (e->errnum != EINVAL || !c->has_quota || c->quota == 0)
+					return cg_error_move(err, &e);
 				period_pending = true;
 			}
 		}
@@ -481,23 +475,7 @@ static int v1_hugetlb(struct cgroup *cg, const struct oci_resources *r, berth_er
 			    "not applied");
 		return 0;
 	}
-	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
-		const struct oci_hugepage_limit *h = &r->hugepage_limits[i];
-		if (!cg_hugepage_size_valid(h->page_size))
-			return berth_error_set(err, EINVAL,
-					       "hugepageLimits: invalid page size '%s'",
-					       h->page_size);
-		cleanup_free char *f = v2 ? xasprintf("hugetlb.%s.max", h->page_size) :
-					    xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
-		if (!cg_exists(dir, f)) {
-			cg_warn(cg, "hugepage size '%s' is not supported on this host, ignoring",
-				h->page_size);
-			continue;
-		}
-		if (cg_writef(dir, f, err, "%" PRIu64, h->limit) < 0)
-			return -1;
-	}
-	return 0;
+	return cg_write_hugetlb(cg, dir, v2 ? "max" : "limit_in_bytes", r, err);
 }
 
 static int v1_net(struct cgroup *cg, const struct oci_resources *r, berth_error_t **err)
@@ -530,18 +508,7 @@ static int v1_rdma(struct cgroup *cg, const struct oci_resources *r, berth_error
 		cg_warn(cg, "the rdma controller is not available on this host: rdma not applied");
 		return 0;
 	}
-	for (size_t i = 0; i < r->n_rdma; i++) {
-		const struct oci_rdma_limit *l = &r->rdma[i];
-		struct strbuf sb cleanup_strbuf = STRBUF_INIT;
-		strbuf_addstr(&sb, l->device);
-		if (l->has_hca_handles)
-			strbuf_addf(&sb, " hca_handle=%u", l->hca_handles);
-		if (l->has_hca_objects)
-			strbuf_addf(&sb, " hca_object=%u", l->hca_objects);
-		if (cg_write(dir, "rdma.max", sb.buf, err) < 0)
-			return -1;
-	}
-	return 0;
+	return cg_write_rdma(dir, r, err);
 }
 
 static int write_rule(int fd, const char *path, const char *rule, berth_error_t **err)
@@ -737,11 +704,6 @@ static int v1_kill_all(struct cgroup *cg, int sig, berth_error_t **err)
 	return cg_kill_frozen(cg, sig, can_freeze, err);
 }
 
-static json_t *jint(uint64_t v)
-{
-	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
-
 static json_t *u64_list(const char *dir, const char *file)
 {
 	json_t *a = json_array();
@@ -750,7 +712,7 @@ static json_t *u64_list(const char *dir, const char *file)
 		return a;
 	char *save = NULL;
 	for (char *t = strtok_r(s, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-		json_array_append_new(a, jint(strtoull(t, NULL, 10)));
+		json_array_append_new(a, cg_json_u64(strtoull(t, NULL, 10)));
 	return a;
 }
 
@@ -766,23 +728,23 @@ static void stats_cpu(struct cgroup *cg, json_t *data)
 		cg_read_keyed(acct, "cpuacct.stat", "system", &sys, NULL);
 		/* cpuacct.stat counts USER_HZ ticks; runc reports ns */
 		uint64_t ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
-		json_object_set_new(usage, "total", jint(total));
+		json_object_set_new(usage, "total", cg_json_u64(total));
 		json_object_set_new(usage, "percpu", u64_list(acct, "cpuacct.usage_percpu"));
 		json_object_set_new(usage, "percpu_kernel",
 				    u64_list(acct, "cpuacct.usage_percpu_sys"));
 		json_object_set_new(usage, "percpu_user",
 				    u64_list(acct, "cpuacct.usage_percpu_user"));
-		json_object_set_new(usage, "kernel", jint(sys * ns));
-		json_object_set_new(usage, "user", jint(user * ns));
+		json_object_set_new(usage, "kernel", cg_json_u64(sys * ns));
+		json_object_set_new(usage, "user", cg_json_u64(user * ns));
 	}
 	if (cpu) {
 		uint64_t periods = 0, throttled = 0, ttime = 0;
 		cg_read_keyed(cpu, "cpu.stat", "nr_periods", &periods, NULL);
 		cg_read_keyed(cpu, "cpu.stat", "nr_throttled", &throttled, NULL);
 		cg_read_keyed(cpu, "cpu.stat", "throttled_time", &ttime, NULL);
-		json_object_set_new(thr, "periods", jint(periods));
-		json_object_set_new(thr, "throttledPeriods", jint(throttled));
-		json_object_set_new(thr, "throttledTime", jint(ttime));
+		json_object_set_new(thr, "periods", cg_json_u64(periods));
+		json_object_set_new(thr, "throttledPeriods", cg_json_u64(throttled));
+		json_object_set_new(thr, "throttledTime", cg_json_u64(ttime));
 	}
 	json_object_set_new(data, "cpu", json_pack("{s:o,s:o}", "usage", usage, "throttling", thr));
 }
@@ -799,8 +761,8 @@ static json_t *mem_entry(const char *dir, const char *prefix)
 	cg_read_u64(dir, m, &max, NULL);
 	cg_read_u64(dir, l, &limit, NULL);
 	cg_read_u64(dir, f, &fail, NULL);
-	return json_pack("{s:o,s:o,s:o,s:o}", "limit", jint(limit), "usage", jint(usage), "max",
-			 jint(max), "failcnt", jint(fail));
+	return json_pack("{s:o,s:o,s:o,s:o}", "limit", cg_json_u64(limit), "usage",
+			 cg_json_u64(usage), "max", cg_json_u64(max), "failcnt", cg_json_u64(fail));
 }
 
 static void stats_memory(struct cgroup *cg, json_t *data)
@@ -808,18 +770,7 @@ static void stats_memory(struct cgroup *cg, json_t *data)
 	const char *dir = dir_of(cg, "memory");
 	if (dir == NULL)
 		return;
-	json_t *raw = json_object();
-	cleanup_free char *s = NULL;
-	if (cg_read(dir, "memory.stat", &s, NULL) == 0) {
-		char *save = NULL;
-		for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			char *sp = strchr(l, ' ');
-			if (sp == NULL)
-				continue;
-			*sp = '\0';
-			json_object_set_new(raw, l, jint(strtoull(sp + 1, NULL, 10)));
-		}
-	}
+	json_t *raw = cg_stat_raw(dir, "memory.stat");
 	json_t *cache = json_object_get(raw, "cache");
 	json_t *mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "cache",
 				cache ? json_incref(cache) : json_integer(0), "usage",
@@ -828,18 +779,6 @@ static void stats_memory(struct cgroup *cg, json_t *data)
 				mem_entry(dir, "memory.kmem.tcp"));
 	json_object_set_new(mem, "raw", raw);
 	json_object_set_new(data, "memory", mem);
-}
-
-static void stats_pids(struct cgroup *cg, json_t *data)
-{
-	const char *dir = dir_of(cg, "pids");
-	uint64_t cur = 0, max = 0;
-	if (dir == NULL || cg_read_u64(dir, "pids.current", &cur, NULL) < 0)
-		return;
-	cg_read_u64(dir, "pids.max", &max, NULL);
-	json_object_set_new(data, "pids",
-			    json_pack("{s:o,s:o}", "current", jint(cur), "limit",
-				      jint(max == UINT64_MAX ? 0 : max)));
 }
 
 /* "8:0 Read 4096" lines as runc's BlkioStatEntry list */
@@ -862,7 +801,7 @@ static json_t *blkio_entries(const char *dir, const char *file)
 		    cg_parse_devnum(dev, &maj, &min) < 0 || parse_uint64(val, 10, &v, NULL) < 0)
 			continue;
 		json_array_append_new(a, json_pack("{s:i,s:i,s:s,s:o}", "major", maj, "minor", min,
-						   "op", op, "value", jint(v)));
+						   "op", op, "value", cg_json_u64(v)));
 	}
 	return a;
 }
@@ -910,7 +849,9 @@ static int v1_stats(struct cgroup *cg, json_t **ret, berth_error_t **err)
 	json_t *data = json_object();
 	stats_cpu(cg, data);
 	stats_memory(cg, data);
-	stats_pids(cg, data);
+	const char *pids = dir_of(cg, "pids");
+	if (pids)
+		cg_stats_pids(pids, data);
 	stats_blkio(cg, data);
 	stats_hugetlb(cg, data);
 	*ret = data;

@@ -93,30 +93,51 @@ int cg2_swap_value(bool has_swap, int64_t swap, bool has_limit, int64_t limit, i
 	return 0;
 }
 
+int cg2_limit_value(const char *what, int64_t v, char buf[CG2_VALUE_MAX], berth_error_t **err)
+{
+	if (v == 0)
+		return 0;
+	if (v < -1)
+		return berth_error_fail(err, EINVAL, "%s %" PRId64 " is invalid (-1 is unlimited)",
+					what, v);
+	if (v == -1)
+		snprintf(buf, CG2_VALUE_MAX, "max");
+	else
+		snprintf(buf, CG2_VALUE_MAX, "%" PRId64, v);
+	return 1;
+}
+
+int cg2_cpu_max(const struct oci_cpu *c, char buf[CG2_VALUE_MAX])
+{
+	bool quota = c->has_quota && c->quota != 0;
+	bool period = c->has_period && c->period != 0;
+	if (!quota && !period)
+		return 0;
+	int n = quota && c->quota > 0 ? snprintf(buf, CG2_VALUE_MAX, "%" PRId64, c->quota) :
+					snprintf(buf, CG2_VALUE_MAX, "max");
+	if (period)
+		snprintf(buf + n, CG2_VALUE_MAX - (size_t)n, " %" PRIu64, c->period);
+	return 1;
+}
+
 /* ---- shared cgroup2 helpers --------------------------------------------- */
 
-bool cg2_has_controller(const char *dir, const char *ctrl)
+/* Whether the space-separated list in dir/file holds word */
+static bool file_has_word(const char *dir, const char *file, const char *word)
 {
 	cleanup_free char *s = NULL;
-	if (cg_read(dir, "cgroup.controllers", &s, NULL) < 0)
+	if (cg_read(dir, file, &s, NULL) < 0)
 		return false;
 	char *save = NULL;
 	for (char *t = strtok_r(s, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-		if (strcmp(t, ctrl) == 0)
+		if (strcmp(t, word) == 0)
 			return true;
 	return false;
 }
 
-static bool subtree_has(const char *dir, const char *ctrl)
+bool cg2_has_controller(const char *dir, const char *ctrl)
 {
-	cleanup_free char *s = NULL;
-	if (cg_read(dir, "cgroup.subtree_control", &s, NULL) < 0)
-		return false;
-	char *save = NULL;
-	for (char *t = strtok_r(s, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-		if (strcmp(t, ctrl) == 0)
-			return true;
-	return false;
+	return file_has_word(dir, "cgroup.controllers", ctrl);
 }
 
 int cg2_enable_controller(const struct cg_mount *m, const char *path, const char *ctrl,
@@ -135,7 +156,7 @@ int cg2_enable_controller(const struct cg_mount *m, const char *path, const char
 		p[i] = '\0';
 		cleanup_free char *dir = cg_mount_dir(m, i == 0 ? "/" : p);
 		p[i] = saved;
-		if (subtree_has(dir, ctrl))
+		if (file_has_word(dir, "cgroup.subtree_control", ctrl))
 			continue;
 		if (cg_writef(dir, "cgroup.subtree_control", err, "+%s", ctrl) < 0)
 			return -1;
@@ -196,12 +217,6 @@ int cg2_wait_event(const char *dir, const char *key, uint64_t value, berth_error
 	}
 }
 
-static json_t *jint(uint64_t v)
-{
-	/* JSON integers here are int64; "max" (UINT64_MAX) saturates */
-	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
-
 void cg2_stats_hugetlb(const char *dir, json_t *data)
 {
 	static const char *const sizes[] = { "64KB", "2MB", "32MB", "512MB", "1GB", "16GB" };
@@ -216,8 +231,8 @@ void cg2_stats_hugetlb(const char *dir, json_t *data)
 		cg_read_keyed(dir, ev, "max", &fail, NULL);
 		/* v2 keeps no peak: runc reports usage as max too */
 		json_object_set_new(h, sizes[i],
-				    json_pack("{s:o,s:o,s:o}", "usage", jint(usage), "max",
-					      jint(usage), "failcnt", jint(fail)));
+				    json_pack("{s:o,s:o,s:o}", "usage", cg_json_u64(usage), "max",
+					      cg_json_u64(usage), "failcnt", cg_json_u64(fail)));
 	}
 	json_object_set_new(data, "hugetlb", h);
 }
@@ -253,9 +268,7 @@ int cg2_init(struct cgroup *cg, berth_error_t **err)
 void cg2_release(struct cgroup *cg)
 {
 	struct cg2_priv *p = cg->priv;
-	free(p->mnt.mnt);
-	free(p->mnt.root);
-	free(p->mnt.controllers);
+	cg_mount_release(&p->mnt);
 	free(p->dir);
 	free(p);
 	cg->priv = NULL;
@@ -296,62 +309,42 @@ static bool want_controller(struct cgroup *cg, const char *ctrl, const char *wha
 	return false;
 }
 
-static int check_before_update(const char *dir, const struct oci_memory *m, berth_error_t **err)
-{
-	uint64_t usage;
-	if (!m->check_before_update || !m->has_limit || m->limit < 0)
-		return 0;
-	if (cg_read_u64(dir, "memory.current", &usage, NULL) < 0)
-		return 0;
-	if ((uint64_t)m->limit < usage)
-		return berth_error_set(err, EBUSY,
-				       "memory limit %" PRId64
-				       " is below the current usage %" PRIu64,
-				       m->limit, usage);
-	return 0;
-}
-
-static void v2_limit_str(int64_t v, char *buf, size_t len)
-{
-	if (v < 0)
-		snprintf(buf, len, "max");
-	else
-		snprintf(buf, len, "%" PRId64, v);
-}
-
 static int v2_memory(struct cgroup *cg, const struct oci_memory *m, berth_error_t **err)
 {
 	struct cg2_priv *p = cg->priv;
-	char v[32];
 	if (!(m->has_limit || m->has_reservation || m->has_swap))
 		goto others;
 	if (!want_controller(cg, "memory", "memory limits"))
 		goto others;
+	/* every value is checked before the first write */
+	char lim[CG2_VALUE_MAX], res[CG2_VALUE_MAX];
+	int has_lim = m->has_limit ? cg2_limit_value("memory.limit", m->limit, lim, err) : 0;
+	int has_res = has_lim < 0 || !m->has_reservation ?
+			      0 :
+			      cg2_limit_value("memory.reservation", m->reservation, res, err);
 	int64_t swap;
 	bool swap_set;
-	if (cg2_swap_value(m->has_swap, m->swap, m->has_limit, m->limit, &swap, &swap_set, err) < 0)
+	if (has_lim < 0 || has_res < 0 ||
+	    cg2_swap_value(m->has_swap, m->swap, m->has_limit, m->limit, &swap, &swap_set, err) < 0)
 		return -1;
-	if (check_before_update(p->dir, m, err) < 0)
+	if (cg_check_memory_usage(p->dir, "memory.current", m, err) < 0)
 		return -1;
 	if (swap_set) {
+		/* swap is -1 ("max") or >= 0 here: 0 is no swap at all */
 		if (cg_exists(p->dir, "memory.swap.max")) {
-			v2_limit_str(swap, v, sizeof(v));
-			if (cg_write(p->dir, "memory.swap.max", v, err) < 0)
+			char sw[CG2_VALUE_MAX] = "max";
+			if (swap >= 0)
+				snprintf(sw, sizeof(sw), "%" PRId64, swap);
+			if (cg_write(p->dir, "memory.swap.max", sw, err) < 0)
 				return -1;
 		} else if (swap != -1) {
 			cg_warn(cg, "swap accounting is off on this host: memory.swap not applied");
 		}
 	}
-	if (m->has_limit) {
-		v2_limit_str(m->limit, v, sizeof(v));
-		if (cg_write(p->dir, "memory.max", v, err) < 0)
-			return -1;
-	}
-	if (m->has_reservation) {
-		v2_limit_str(m->reservation, v, sizeof(v));
-		if (cg_write(p->dir, "memory.low", v, err) < 0)
-			return -1;
-	}
+	if (has_lim && cg_write(p->dir, "memory.max", lim, err) < 0)
+		return -1;
+	if (has_res && cg_write(p->dir, "memory.low", res, err) < 0)
+		return -1;
 others:
 	if (m->has_swappiness)
 		cg_warn(cg, "memory.swappiness is not supported on cgroup v2, ignoring");
@@ -378,14 +371,9 @@ static int v2_cpu(struct cgroup *cg, const struct oci_cpu *c, berth_error_t **er
 		    cg_writef(p->dir, "cpu.weight", err, "%" PRIu64,
 			      cg2_cpu_weight_from_shares(c->shares)) < 0)
 			return -1;
-		if ((c->has_quota && c->quota != 0) || (c->has_period && c->period != 0)) {
-			/* cpu.max is "quota period"; no quota (or -1) is "max" */
-			uint64_t period = c->has_period && c->period ? c->period : 100000;
-			char q[32];
-			v2_limit_str(c->has_quota ? c->quota : -1, q, sizeof(q));
-			if (cg_writef(p->dir, "cpu.max", err, "%s %" PRIu64, q, period) < 0)
-				return -1;
-		}
+		char max[CG2_VALUE_MAX];
+		if (cg2_cpu_max(c, max) && cg_write(p->dir, "cpu.max", max, err) < 0)
+			return -1;
 		if (c->has_burst) {
 			if (cg_exists(p->dir, "cpu.max.burst")) {
 				if (cg_writef(p->dir, "cpu.max.burst", err, "%" PRIu64, c->burst) <
@@ -448,8 +436,10 @@ static int v2_io(struct cgroup *cg, const struct oci_blockio *b, berth_error_t *
 	for (size_t k = 0; k < CG_THROTTLE_KINDS; k++)
 		for (size_t i = 0; i < counts[k]; i++) {
 			const struct oci_throttle_device *t = &lists[k][i];
-			char v[32];
-			v2_limit_str(t->rate == 0 ? -1 : (int64_t)t->rate, v, sizeof(v));
+			/* rate 0 lifts the limit */
+			char v[CG2_VALUE_MAX] = "max";
+			if (t->rate)
+				snprintf(v, sizeof(v), "%" PRIu64, t->rate);
 			if (cg_writef(p->dir, "io.max", err, "%" PRId64 ":%" PRId64 " %s=%s",
 				      t->major, t->minor, keys[k], v) < 0)
 				return -1;
@@ -462,23 +452,7 @@ static int v2_hugetlb(struct cgroup *cg, const struct oci_resources *r, berth_er
 	struct cg2_priv *p = cg->priv;
 	if (r->n_hugepage_limits == 0 || !want_controller(cg, "hugetlb", "hugepageLimits"))
 		return 0;
-	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
-		const struct oci_hugepage_limit *h = &r->hugepage_limits[i];
-		cleanup_free char *f = NULL;
-		if (!cg_hugepage_size_valid(h->page_size))
-			return berth_error_set(err, EINVAL,
-					       "hugepageLimits: invalid page size '%s'",
-					       h->page_size);
-		f = xasprintf("hugetlb.%s.max", h->page_size);
-		if (!cg_exists(p->dir, f)) {
-			cg_warn(cg, "hugepage size '%s' is not supported on this host, ignoring",
-				h->page_size);
-			continue;
-		}
-		if (cg_writef(p->dir, f, err, "%" PRIu64, h->limit) < 0)
-			return -1;
-	}
-	return 0;
+	return cg_write_hugetlb(cg, p->dir, "max", r, err);
 }
 
 static int v2_apply(struct cgroup *cg, const struct oci_resources *r, berth_error_t **err)
@@ -487,26 +461,17 @@ static int v2_apply(struct cgroup *cg, const struct oci_resources *r, berth_erro
 	if (v2_memory(cg, &r->memory, err) < 0 || v2_cpu(cg, &r->cpu, err) < 0)
 		return -1;
 	if (r->has_pids_limit && want_controller(cg, "pids", "pids.limit")) {
-		char v[32];
-		v2_limit_str(r->pids_limit <= 0 ? -1 : r->pids_limit, v, sizeof(v));
+		char v[CG2_VALUE_MAX] = "max";
+		if (r->pids_limit > 0)
+			snprintf(v, sizeof(v), "%" PRId64, r->pids_limit);
 		if (cg_write(p->dir, "pids.max", v, err) < 0)
 			return -1;
 	}
 	if (v2_io(cg, &r->blockio, err) < 0 || v2_hugetlb(cg, r, err) < 0)
 		return -1;
-	if (r->n_rdma && want_controller(cg, "rdma", "rdma limits")) {
-		for (size_t i = 0; i < r->n_rdma; i++) {
-			const struct oci_rdma_limit *l = &r->rdma[i];
-			struct strbuf sb cleanup_strbuf = STRBUF_INIT;
-			strbuf_addstr(&sb, l->device);
-			if (l->has_hca_handles)
-				strbuf_addf(&sb, " hca_handle=%u", l->hca_handles);
-			if (l->has_hca_objects)
-				strbuf_addf(&sb, " hca_object=%u", l->hca_objects);
-			if (cg_write(p->dir, "rdma.max", sb.buf, err) < 0)
-				return -1;
-		}
-	}
+	if (r->n_rdma && want_controller(cg, "rdma", "rdma limits") &&
+	    cg_write_rdma(p->dir, r, err) < 0)
+		return -1;
 	if (r->has_net_class_id)
 		cg_warn(cg, "network.classID is not supported on cgroup v2, ignoring");
 	if (r->n_net_priorities)
@@ -575,27 +540,11 @@ static void stats_cpu(const char *dir, json_t *data)
 	cg_read_keyed(dir, "cpu.stat", "throttled_usec", &ttime, NULL);
 	json_object_set_new(data, "cpu",
 			    json_pack("{s:{s:o,s:o,s:o},s:{s:o,s:o,s:o}}", "usage", "total",
-				      jint(usage * 1000), "kernel", jint(sys * 1000), "user",
-				      jint(user * 1000), "throttling", "periods", jint(periods),
-				      "throttledPeriods", jint(throttled), "throttledTime",
-				      jint(ttime * 1000)));
-}
-
-static json_t *raw_stat(const char *dir, const char *file)
-{
-	json_t *raw = json_object();
-	cleanup_free char *s = NULL;
-	if (cg_read(dir, file, &s, NULL) < 0)
-		return raw;
-	char *save = NULL;
-	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(l, ' ');
-		if (sp == NULL)
-			continue;
-		*sp = '\0';
-		json_object_set_new(raw, l, jint(strtoull(sp + 1, NULL, 10)));
-	}
-	return raw;
+				      cg_json_u64(usage * 1000), "kernel", cg_json_u64(sys * 1000),
+				      "user", cg_json_u64(user * 1000), "throttling", "periods",
+				      cg_json_u64(periods), "throttledPeriods",
+				      cg_json_u64(throttled), "throttledTime",
+				      cg_json_u64(ttime * 1000)));
 }
 
 static void stats_memory(const char *dir, json_t *data)
@@ -608,26 +557,15 @@ static void stats_memory(const char *dir, json_t *data)
 	cg_read_keyed(dir, "memory.events", "max", &fail, NULL);
 	cg_read_u64(dir, "memory.swap.current", &swu, NULL);
 	cg_read_u64(dir, "memory.swap.max", &swl, NULL);
-	json_t *raw = raw_stat(dir, "memory.stat");
+	json_t *raw = cg_stat_raw(dir, "memory.stat");
 	json_t *file = json_object_get(raw, "file");
 	json_object_set_new(data, "memory",
 			    json_pack("{s:o,s:{s:o,s:o,s:o,s:o},s:{s:o,s:o},s:o}", "cache",
 				      file ? json_incref(file) : json_integer(0), "usage", "limit",
-				      jint(limit), "usage", jint(usage), "max", jint(peak),
-				      "failcnt", jint(fail), "swap", "usage", jint(swu), "limit",
-				      jint(swl), "raw", raw));
-}
-
-static void stats_pids(const char *dir, json_t *data)
-{
-	uint64_t cur = 0, max = 0;
-	if (cg_read_u64(dir, "pids.current", &cur, NULL) < 0)
-		return;
-	cg_read_u64(dir, "pids.max", &max, NULL);
-	/* runc reports "max" as 0 */
-	json_object_set_new(data, "pids",
-			    json_pack("{s:o,s:o}", "current", jint(cur), "limit",
-				      jint(max == UINT64_MAX ? 0 : max)));
+				      cg_json_u64(limit), "usage", cg_json_u64(usage), "max",
+				      cg_json_u64(peak), "failcnt", cg_json_u64(fail), "swap",
+				      "usage", cg_json_u64(swu), "limit", cg_json_u64(swl), "raw",
+				      raw));
 }
 
 /* io.stat "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." as runc's blkio entries */
@@ -663,7 +601,7 @@ static void stats_io(const char *dir, json_t *data)
 			if (arr)
 				json_array_append_new(arr, json_pack("{s:i,s:i,s:s,s:o}", "major",
 								     maj, "minor", min, "op", op,
-								     "value", jint(v)));
+								     "value", cg_json_u64(v)));
 		}
 	}
 	json_object_set_new(data, "blkio",
@@ -677,7 +615,7 @@ static int v2_stats(struct cgroup *cg, json_t **ret, berth_error_t **err)
 	json_t *data = json_object();
 	stats_cpu(p->dir, data);
 	stats_memory(p->dir, data);
-	stats_pids(p->dir, data);
+	cg_stats_pids(p->dir, data);
 	stats_io(p->dir, data);
 	cg2_stats_hugetlb(p->dir, data);
 	*ret = data;

@@ -90,8 +90,9 @@ static int handle_new(enum cgroup_mode mode, char *path, struct cgroup **ret, be
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **ret, berth_error_t **err)
 {
 	char *path = NULL;
-	if (cg_path_build(cgroups_path, id, &path, err) < 0)
-		return -EINVAL;
+	int r = cg_path_build(cgroups_path, id, &path, err);
+	if (r < 0)
+		return r;
 	return handle_new(cgroup_detect(), path, ret, err);
 }
 
@@ -102,8 +103,9 @@ int cgroup_open(enum cgroup_mode mode, const char *path, struct cgroup **ret, be
 		return berth_error_set(err, EINVAL, "cgroup path '%s' is not absolute",
 				       path ? path : "");
 	/* A stored path goes through the same rules: no "..", no "//" */
-	if (cg_path_build(path, NULL, &norm, err) < 0)
-		return -EINVAL;
+	int r = cg_path_build(path, NULL, &norm, err);
+	if (r < 0)
+		return r;
 	return handle_new(mode, norm, ret, err);
 }
 

@@ -10,6 +10,8 @@
 #include "oci/runtime-config.h"
 #include "runtime/container.h"
 #include "runtime/ns.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
 
 struct init_ctx {
 	const struct oci_config *config;  /* not owned */
@@ -47,10 +49,17 @@ int init_fds_for_exec(unsigned int n, berth_error_t **err);
 /* fork-like raw clone(2) with flags (SIGCHLD added) */
 pid_t init_clone(unsigned long flags);
 
-/* container_delete with the container's config when the caller has it
- * parsed (run), NULL to load it from the state directory (borrowed) */
-int container_delete_config(const struct runtime_opts *rt, const char *id, bool force,
+/* container_delete for a caller that holds the container's state and
+ * parsed config already (run); all borrowed */
+int container_delete_loaded(const struct runtime_opts *rt, int dirfd,
+			    const struct container_state *st, bool force,
 			    const struct oci_config *config, berth_error_t **err);
+
+/* The sync messages that create and exec serve alike: a pty master
+ * (stored in *pty_master), a warning (to rt->warn), the child's
+ * SYNC_ERROR and anything unexpected (both returned as errors) */
+int container_serve_common(const struct runtime_opts *rt, struct sync_msg *m, int *pty_master,
+			   berth_error_t **err);
 
 /* rt->warn when set */
 void container_warn(const struct runtime_opts *rt, const char *fmt, ...)

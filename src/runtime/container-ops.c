@@ -54,6 +54,18 @@ static int open_cgroup(const struct container_state *st, struct cgroup **ret, be
 	return cgroup_open(st->cgroup_mode, st->cgroup_path, ret, err);
 }
 
+/* Load id and open its cgroup; with live, a stopped container is refused
+ * in runc's words */
+static int load_cgroup(const struct runtime_opts *rt, const char *id, bool live, struct loaded *l,
+		       struct cgroup **ret, berth_error_t **err)
+{
+	if (load(rt, id, l, err) < 0)
+		return -1;
+	if (live && l->status == CONTAINER_STOPPED)
+		return berth_error_fail(err, ESRCH, "container not running");
+	return open_cgroup(l->st, ret, err);
+}
+
 int container_state_json(const struct runtime_opts *rt, const char *id, json_t **ret,
 			 berth_error_t **err)
 {
@@ -149,8 +161,41 @@ static int destroy(const struct runtime_opts *rt, const struct loaded *l,
 	return state_remove_dir(rt->root, l->st->id, err);
 }
 
-int container_delete_config(const struct runtime_opts *rt, const char *id, bool force,
+/* Delete l: a created container is killed, a running or paused one only
+ * with force */
+static int delete_loaded(const struct runtime_opts *rt, const struct loaded *l, bool force,
+			 const struct oci_config *config, berth_error_t **err)
+{
+	switch (l->status) {
+	case CONTAINER_CREATED:
+		kill_everything(l);
+		break;
+	case CONTAINER_RUNNING:
+	case CONTAINER_PAUSED:
+		if (!force)
+			return berth_error_fail(err, EBUSY,
+						"cannot delete container %s that is not stopped: %s",
+						l->st->id, container_status_name(l->status));
+		kill_everything(l);
+		break;
+	default:
+		break;
+	}
+	return destroy(rt, l, config, err);
+}
+
+int container_delete_loaded(const struct runtime_opts *rt, int dirfd,
+			    const struct container_state *st, bool force,
 			    const struct oci_config *config, berth_error_t **err)
+{
+	/* borrowed, so not released */
+	struct loaded l = { .st = (struct container_state *)st,
+			    .dirfd = dirfd,
+			    .status = state_status(dirfd, st) };
+	return delete_loaded(rt, &l, force, config, err);
+}
+
+int container_delete(const struct runtime_opts *rt, const char *id, bool force, berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
 	if (load(rt, id, &l, err) < 0) {
@@ -164,27 +209,7 @@ int container_delete_config(const struct runtime_opts *rt, const char *id, bool 
 		}
 		return -1;
 	}
-	switch (l.status) {
-	case CONTAINER_CREATED:
-		kill_everything(&l);
-		break;
-	case CONTAINER_RUNNING:
-	case CONTAINER_PAUSED:
-		if (!force)
-			return berth_error_fail(err, EBUSY,
-						"cannot delete container %s that is not stopped: %s",
-						id, container_status_name(l.status));
-		kill_everything(&l);
-		break;
-	default:
-		break;
-	}
-	return destroy(rt, &l, config, err);
-}
-
-int container_delete(const struct runtime_opts *rt, const char *id, bool force, berth_error_t **err)
-{
-	return container_delete_config(rt, id, force, NULL, err);
+	return delete_loaded(rt, &l, force, NULL, err);
 }
 
 static int set_frozen(const struct runtime_opts *rt, const char *id, bool frozen,
@@ -217,10 +242,8 @@ int container_ps(const struct runtime_opts *rt, const char *id, pid_t **ret, siz
 		 berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
-	if (load(rt, id, &l, err) < 0)
-		return -1;
 	cleanup_cgroup struct cgroup *cg = NULL;
-	if (open_cgroup(l.st, &cg, err) < 0 || cgroup_pids(cg, ret, ret_n, err) < 0)
+	if (load_cgroup(rt, id, false, &l, &cg, err) < 0 || cgroup_pids(cg, ret, ret_n, err) < 0)
 		return berth_error_wrap(err, "list processes of '%s'", id);
 	return 0;
 }
@@ -229,12 +252,8 @@ int container_update(const struct runtime_opts *rt, const char *id, const struct
 		     berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
-	if (load(rt, id, &l, err) < 0)
-		return -1;
-	if (l.status == CONTAINER_STOPPED)
-		return berth_error_fail(err, EINVAL, "container not running");
 	cleanup_cgroup struct cgroup *cg = NULL;
-	if (open_cgroup(l.st, &cg, err) < 0 || cgroup_apply(cg, r, err) < 0)
+	if (load_cgroup(rt, id, true, &l, &cg, err) < 0 || cgroup_apply(cg, r, err) < 0)
 		return berth_error_wrap(err, "update '%s'", id);
 	for (size_t i = 0; i < cg->n_warnings; i++)
 		container_warn(rt, "%s", cg->warnings[i]);
@@ -254,13 +273,9 @@ int container_stats_event(const struct runtime_opts *rt, const char *id, json_t 
 			  berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
-	if (load(rt, id, &l, err) < 0)
-		return -1;
-	if (l.status == CONTAINER_STOPPED)
-		return berth_error_fail(err, ESRCH, "container not running");
 	cleanup_cgroup struct cgroup *cg = NULL;
 	json_t *data = NULL;
-	if (open_cgroup(l.st, &cg, err) < 0 || cgroup_stats(cg, &data, err) < 0)
+	if (load_cgroup(rt, id, true, &l, &cg, err) < 0 || cgroup_stats(cg, &data, err) < 0)
 		return berth_error_wrap(err, "stats of '%s'", id);
 	*ret = event_new("stats", id, data);
 	return 0;
@@ -298,12 +313,8 @@ int container_events(const struct runtime_opts *rt, const char *id, unsigned int
 		     berth_error_t **err)
 {
 	cleanup_loaded struct loaded l = { .dirfd = -1 };
-	if (load(rt, id, &l, err) < 0)
-		return -1;
-	if (l.status == CONTAINER_STOPPED)
-		return berth_error_fail(err, ESRCH, "container not running");
 	cleanup_cgroup struct cgroup *cg = NULL;
-	if (open_cgroup(l.st, &cg, err) < 0)
+	if (load_cgroup(rt, id, true, &l, &cg, err) < 0)
 		return -1;
 	cleanup_close int tfd = timer_open(interval_ms ? interval_ms : 5000, err);
 	if (tfd < 0)

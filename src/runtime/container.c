@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/atomicfile.h"
 #include "common/bjson.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
@@ -77,35 +76,53 @@ struct create_job {
 	struct container_state st;
 };
 
-static void create_job_release(struct create_job *j, bool failed)
+/* A failed create: kill what we cloned, remove the cgroup, the resctrl
+ * group and the state directory */
+static void create_job_undo(struct create_job *j)
 {
-	if (failed && j->init > 0) {
+	if (j->init > 0) {
 		kill(j->init, SIGKILL);
 		waitpid(j->init, NULL, 0);
 	}
-	if (failed && j->first > 0 && j->first != j->init) {
+	if (j->first > 0 && j->first != j->init) {
 		kill(j->first, SIGKILL);
 		waitpid(j->first, NULL, 0);
 	}
-	if (failed && j->cg_made)
+	if (j->cg_made)
 		cgroup_destroy(j->cg, NULL);
-	if (failed && j->rdt_made)
+	if (j->rdt_made)
 		intelrdt_remove(&j->config->linux_.intel_rdt, j->o->id);
-	if (failed && j->dir_made)
+	if (j->dir_made)
 		state_remove_dir(j->rt->root, j->o->id, NULL);
-	cgroup_free(j->cg);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* What only the setup needed: closed once the init waits on the fifo (the
+ * console socket's peer may wait for our end to close) */
+static void create_job_close_setup(struct create_job *j)
+{
 	idmap_trees_release(&j->idmap);
 	ns_plan_release(&j->plan);
-	for (int i = 0; i < 2; i++)
-		if (j->sync[i] >= 0)
-			close(j->sync[i]);
-	if (j->console_sock >= 0)
-		close(j->console_sock);
-	if (j->dmz_fd >= 0)
-		close(j->dmz_fd);
+	close_fd(&j->sync[0]);
+	close_fd(&j->sync[1]);
+	close_fd(&j->console_sock);
+	close_fd(&j->dmz_fd);
+}
+
+/* Free and close what the job holds; the container itself stays */
+static void create_job_release(struct create_job *j)
+{
+	create_job_close_setup(j);
+	cgroup_free(j->cg);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
-	if (failed && j->pty_master >= 0)
+	if (j->pty_master >= 0)
 		close(j->pty_master);
 	oci_config_free(j->config);
 	free(j->bundle);
@@ -114,12 +131,30 @@ static void create_job_release(struct create_job *j, bool failed)
 	free(j->st.created);
 	json_decref(j->st.annotations);
 }
+#define cleanup_create_job __attribute__((cleanup(create_job_release)))
 
 static char *now_rfc3339(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return oci_state_format_time(&ts);
+}
+
+int container_serve_common(const struct runtime_opts *rt, struct sync_msg *m, int *pty_master,
+			   berth_error_t **err)
+{
+	switch (m->type) {
+	case SYNC_PTY_MASTER:
+		*pty_master = take_fd(&m->fd);
+		return 0;
+	case SYNC_WARNING:
+		container_warn(rt, "%s", m->payload ? m->payload : "");
+		return 0;
+	case SYNC_ERROR:
+		return berth_error_fail(err, m->value, "%s", m->payload ? m->payload : "unknown");
+	default:
+		return berth_error_fail(err, EPROTO, "unexpected sync message %d", (int)m->type);
+	}
 }
 
 /* ---- describe ---------------------------------------------------------- */
@@ -503,25 +538,14 @@ static int serve_init(struct create_job *j, berth_error_t **err)
 		case SYNC_HOOKS_REQ:
 			r = run_runtime_hooks(j, err);
 			break;
-		case SYNC_PTY_MASTER:
-			j->pty_master = m.fd;
-			m.fd = -1;
-			break;
-		case SYNC_WARNING:
-			container_warn(j->rt, "%s", m.payload ? m.payload : "");
-			break;
 		case SYNC_CREATED:
 			sync_msg_release(&m);
 			return 0;
-		case SYNC_ERROR:
-			r = berth_error_fail(err, m.value, "%s", m.payload ? m.payload : "unknown");
-			break;
 		case SYNC_EOF:
 			r = berth_error_fail(err, EPIPE, "container init exited during setup");
 			break;
 		default:
-			r = berth_error_fail(err, EPROTO, "unexpected sync message %d",
-					     (int)m.type);
+			r = container_serve_common(j->rt, &m, &j->pty_master, err);
 		}
 		sync_msg_release(&m);
 		if (r < 0)
@@ -587,74 +611,52 @@ static int spawn_init(struct create_job *j, berth_error_t **err)
 	return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_error_t **err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (atomic_write_file(path, buf, (size_t)n, 0644, err) < 0)
-		return berth_error_wrap(err, "write pid file");
-	return 0;
-}
-
-struct created {
-	pid_t pid;
-	int pty_master;
-	struct oci_config *config; /* owned */
-};
-
 /* pty_if_terminal: a foreground run without a console socket, where a
- * terminal's master comes back to us.  ret->config hands the parsed config
- * on, so that `run` does not parse config.json again for start and delete. */
-static int create_internal(const struct runtime_opts *rt, const struct container_create_opts *o,
-			   bool pty_if_terminal, struct created *ret, berth_error_t **err)
+ * terminal's master comes back to us (j->pty_master) */
+#define CREATE_JOB_INIT(rt_, o_, pty_if_terminal_)                                          \
+	{                                                                                   \
+		.rt = (rt_), .o = (o_), .pty_if_terminal = (pty_if_terminal_), .dirfd = -1, \
+		.console_sock = -1, .dmz_fd = -1, .sync = { -1, -1 }, .pty_master = -1      \
+	}
+
+/* Every step of create.  On success j holds the container's state (j->st,
+ * j->dirfd, j->config), so that `run` need not read any of it back; on
+ * failure the container is undone. */
+static int create_steps(struct create_job *j, berth_error_t **err)
 {
-	struct create_job j = { .rt = rt,
-				.o = o,
-				.pty_if_terminal = pty_if_terminal,
-				.dirfd = -1,
-				.console_sock = -1,
-				.dmz_fd = -1,
-				.sync = { -1, -1 },
-				.pty_master = -1 };
-	int r = describe(&j, err);
+	int r = describe(j, err);
 	/* before any state exists: a bad idmapping fails create cleanly */
 	if (r >= 0)
-		r = idmap_trees_open(j.config, j.bundle, &j.idmap, err);
+		r = idmap_trees_open(j->config, j->bundle, &j->idmap, err);
 	if (r >= 0)
-		r = cloned_binary_prepare(rt->argv,
-					  cloned_binary_needs_full(&j.config->process.capabilities,
-								   j.plan.new_user),
-					  &j.dmz_fd, err);
+		r = cloned_binary_prepare(j->rt->argv,
+					  cloned_binary_needs_full(&j->config->process.capabilities,
+								   j->plan.new_user),
+					  &j->dmz_fd, err);
 	if (r >= 0)
-		r = make_state_dir(&j, err);
+		r = make_state_dir(j, err);
 	if (r >= 0)
-		r = make_cgroup(&j, err);
+		r = make_cgroup(j, err);
 	if (r >= 0)
-		r = spawn_init(&j, err);
+		r = spawn_init(j, err);
 	if (r >= 0) {
-		fill_state(&j, j.init);
-		r = state_write(j.dirfd, &j.st, err);
+		fill_state(j, j->init);
+		r = state_write(j->dirfd, &j->st, err);
 	}
-	if (r >= 0 && o->pid_file)
-		r = write_pid_file(o->pid_file, j.init, err);
-	if (r >= 0 && ret)
-		*ret = (struct created){ .pid = j.init,
-					 .pty_master = j.pty_master,
-					 .config = steal_pointer(&j.config) };
-	create_job_release(&j, r < 0);
+	if (r >= 0 && j->o->pid_file)
+		r = state_write_pid_file(j->o->pid_file, j->init, err);
+	if (r < 0)
+		create_job_undo(j);
+	else
+		create_job_close_setup(j);
 	return r;
 }
 
 int container_create(const struct runtime_opts *rt, const struct container_create_opts *o,
 		     berth_error_t **err)
 {
-	struct created c;
-	if (create_internal(rt, o, false, &c, err) < 0)
-		return -1;
-	if (c.pty_master >= 0)
-		close(c.pty_master);
-	oci_config_free(c.config);
-	return 0;
+	cleanup_create_job struct create_job j = CREATE_JOB_INIT(rt, o, false);
+	return create_steps(&j, err);
 }
 
 /* ---- start --------------------------------------------------------------- */
@@ -734,18 +736,11 @@ static void run_poststart(const struct runtime_opts *rt, int dirfd,
 		container_warn(rt, "%s, ignoring", e->msg);
 }
 
-static int start_internal(const struct runtime_opts *rt, const char *id,
-			  const struct oci_config *config, berth_error_t **err)
+/* Start a loaded container that is "created".  config: the container's,
+ * when the caller has it parsed already (run) */
+static int start_loaded(const struct runtime_opts *rt, int dirfd, const struct container_state *st,
+			const struct oci_config *config, berth_error_t **err)
 {
-	cleanup_state struct container_state *st = NULL;
-	cleanup_close int dirfd = -1;
-	if (state_load(rt->root, id, &dirfd, &st, err) < 0)
-		return -1;
-	enum container_status s = state_status(dirfd, st);
-	if (s == CONTAINER_STOPPED)
-		return berth_error_fail(err, EINVAL, "cannot start a container that has stopped");
-	if (s != CONTAINER_CREATED)
-		return berth_error_fail(err, EINVAL, "cannot start an already running container");
 	cleanup_close int pidfd = state_open_pidfd(st, err);
 	if (pidfd < 0)
 		return -1;
@@ -764,7 +759,16 @@ static int start_internal(const struct runtime_opts *rt, const char *id,
 
 int container_start(const struct runtime_opts *rt, const char *id, berth_error_t **err)
 {
-	return start_internal(rt, id, NULL, err);
+	cleanup_state struct container_state *st = NULL;
+	cleanup_close int dirfd = -1;
+	if (state_load(rt->root, id, &dirfd, &st, err) < 0)
+		return -1;
+	enum container_status s = state_status(dirfd, st);
+	if (s == CONTAINER_STOPPED)
+		return berth_error_fail(err, EINVAL, "cannot start a container that has stopped");
+	if (s != CONTAINER_CREATED)
+		return berth_error_fail(err, EINVAL, "cannot start an already running container");
+	return start_loaded(rt, dirfd, st, NULL, err);
 }
 
 /* ---- run ----------------------------------------------------------------- */
@@ -773,29 +777,25 @@ int container_run(const struct runtime_opts *rt, const struct container_run_opts
 		  berth_error_t **err)
 {
 	bool fg = !o->detach && !o->create.console_socket;
-	struct created c;
-	if (create_internal(rt, &o->create, fg, &c, err) < 0)
+	/* create leaves its state in j: start and delete below reuse it
+	 * rather than load state.json and config.json back */
+	cleanup_create_job struct create_job j = CREATE_JOB_INIT(rt, &o->create, fg);
+	if (create_steps(&j, err) < 0)
 		return -1;
-	cleanup_close int master = c.pty_master;
-	cleanup_oci_config struct oci_config *config = c.config;
 	cleanup_close int sfd = o->detach ? -1 : signals_block(err);
 	if (!o->detach && sfd < 0)
 		return -1;
-	if (start_internal(rt, o->create.id, config, err) < 0) {
-		container_delete_config(rt, o->create.id, true, config, NULL);
+	if (start_loaded(rt, j.dirfd, &j.st, j.config, err) < 0) {
+		container_delete_loaded(rt, j.dirfd, &j.st, true, j.config, NULL);
 		return -1;
 	}
 	*ret_code = 0;
 	if (o->detach)
 		return 0;
-	struct terminal_raw raw = { 0 };
-	if (master >= 0 && terminal_set_raw(STDIN_FILENO, &raw, err) < 0)
-		return -1;
-	int r = signals_wait_forward(sfd, c.pid, master, ret_code, err);
-	terminal_restore(STDIN_FILENO, &raw);
+	int r = signals_wait_forward(sfd, j.init, j.pty_master, ret_code, err);
 	if (!o->keep) {
 		cleanup_error berth_error_t *e = NULL;
-		if (container_delete_config(rt, o->create.id, true, config, &e) < 0 && r >= 0)
+		if (container_delete_loaded(rt, j.dirfd, &j.st, true, j.config, &e) < 0 && r >= 0)
 			container_warn(rt, "delete after run: %s", e->msg);
 	}
 	return r;

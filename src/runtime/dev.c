@@ -31,22 +31,6 @@ static const struct oci_device default_devices[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Collapse "//" and trailing "/" for comparing paths given by the user */
-static char *path_clean(const char *p)
-{
-	char *out = xmalloc(strlen(p) + 2);
-	size_t n = 0;
-	for (const char *s = p; *s; s++) {
-		if (*s == '/' && n > 0 && out[n - 1] == '/')
-			continue;
-		out[n++] = *s;
-	}
-	while (n > 1 && out[n - 1] == '/')
-		n--;
-	out[n] = '\0';
-	return out;
-}
-
 bool dev_needs_setup(const struct oci_config *c)
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -57,18 +41,16 @@ bool dev_needs_setup(const struct oci_config *c)
 		for (size_t j = 0; !bind && j < m->n_options; j++)
 			bind = strcmp(m->options[j], "bind") == 0 ||
 			       strcmp(m->options[j], "rbind") == 0;
-		cleanup_free char *d = path_clean(m->destination);
-		if (bind && strcmp(d, "/dev") == 0)
+		if (bind && mount_path_equal(m->destination, "/dev"))
 			return false;
 	}
 	return true;
 }
 
 /* The parent directory fd (created, in the rootfs) and last name of path.
- * Nearly every node is directly in /dev: that directory is resolved once
- * into *devfd (owned by the caller) and lent out again, rather than walked
- * from the root for each node; any other parent is returned in *ret_owned. */
-static int open_parent(int rootfd, int *devfd, const char *path, const char **ret_base,
+ * Nearly every node is directly in /dev, whose fd devfd the caller holds;
+ * any other parent is opened from the root into *ret_owned. */
+static int open_parent(int rootfd, int devfd, const char *path, const char **ret_base,
 		       int *ret_owned, berth_error_t **err)
 {
 	const char *slash = strrchr(path, '/');
@@ -77,11 +59,8 @@ static int open_parent(int rootfd, int *devfd, const char *path, const char **re
 		return berth_error_set(err, EINVAL, "device path '%s' is not an absolute file name",
 				       path);
 	*ret_base = slash + 1;
-	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0) {
-		if (*devfd < 0)
-			*devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
-		return *devfd;
-	}
+	if (slash - path == 4 && strncmp(path, "/dev", 4) == 0)
+		return devfd;
 	cleanup_free char *parent = slash == path ? xstrdup("/") :
 						    xstrndup(path, (size_t)(slash - path));
 	*ret_owned = root_mkdir_all(rootfd, parent, 0755, 0, err);
@@ -104,7 +83,7 @@ static int bind_device(int pfd, const char *base, const struct oci_device *d, be
 	return mount_bind_fd(d->path, fd, d->path, false, err);
 }
 
-static int create_device(int rootfd, int *devfd, const struct oci_device *d, bool in_userns,
+static int create_device(int rootfd, int devfd, const struct oci_device *d, bool in_userns,
 			 berth_error_t **err)
 {
 	const char *base = NULL;
@@ -159,36 +138,33 @@ static int create_device(int rootfd, int *devfd, const struct oci_device *d, boo
 static bool overridden(const struct oci_config *c, const char *path)
 {
 	for (size_t i = 0; i < c->linux_.n_devices; i++) {
-		if (c->linux_.devices[i].path == NULL)
-			continue;
-		cleanup_free char *p = path_clean(c->linux_.devices[i].path);
-		if (strcmp(p, path) == 0)
+		if (c->linux_.devices[i].path && mount_path_equal(c->linux_.devices[i].path, path))
 			return true;
 	}
 	return false;
 }
 
-int dev_create_all(int rootfd, const struct oci_config *c, bool in_userns, berth_error_t **err)
+int dev_create_all(int rootfd, int devfd, const struct oci_config *c, bool in_userns,
+		   berth_error_t **err)
 {
 	/* umask 0 so that fileMode is exactly what the node gets */
 	mode_t old = umask(0);
-	cleanup_close int devfd = -1;
 	int r = 0;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(default_devices); i++)
 		if (!overridden(c, default_devices[i].path))
-			r = create_device(rootfd, &devfd, &default_devices[i], in_userns, err);
+			r = create_device(rootfd, devfd, &default_devices[i], in_userns, err);
 	for (size_t i = 0; r >= 0 && i < c->linux_.n_devices; i++) {
 		if (c->linux_.devices[i].path == NULL) {
 			r = berth_error_set(err, EINVAL, "linux.devices[%zu] has no path", i);
 			break;
 		}
-		r = create_device(rootfd, &devfd, &c->linux_.devices[i], in_userns, err);
+		r = create_device(rootfd, devfd, &c->linux_.devices[i], in_userns, err);
 	}
 	umask(old);
 	return r < 0 ? berth_error_wrap(err, "create devices") : 0;
 }
 
-int dev_create_symlinks(int rootfd, berth_error_t **err)
+int dev_create_symlinks(int devfd, berth_error_t **err)
 {
 	static const struct {
 		const char *target, *name;
@@ -197,9 +173,6 @@ int dev_create_symlinks(int rootfd, berth_error_t **err)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "/proc/kcore", "core" },
 	};
-	cleanup_close int devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
-	if (devfd < 0)
-		return devfd;
 	/* kcore can be compiled out; link it only when the host has it */
 	bool kcore = access("/proc/kcore", F_OK) == 0;
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
@@ -217,13 +190,10 @@ int dev_create_symlinks(int rootfd, berth_error_t **err)
 	return 0;
 }
 
-int dev_setup_console(int rootfd, const char *console_path, berth_error_t **err)
+int dev_setup_console(int devfd, const char *console_path, berth_error_t **err)
 {
 	if (console_path == NULL)
 		return 0;
-	cleanup_close int devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
-	if (devfd < 0)
-		return devfd;
 	mode_t old = umask(0);
 	/* replace whatever the image put there with an empty mount target */
 	if (unlinkat(devfd, "console", 0) < 0 && errno != ENOENT) {

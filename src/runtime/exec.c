@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/atomicfile.h"
 #include "common/bjson.h"
 #include "common/cleanup.h"
 #include "common/parse.h"
@@ -317,16 +316,6 @@ static int exec_serve(struct exec_job *j, berth_error_t **err)
 			waitpid(j->helper, NULL, 0);
 			j->helper = 0;
 			break;
-		case SYNC_PTY_MASTER:
-			j->pty_master = m.fd;
-			m.fd = -1;
-			break;
-		case SYNC_WARNING:
-			container_warn(j->rt, "%s", m.payload ? m.payload : "");
-			break;
-		case SYNC_ERROR:
-			r = berth_error_fail(err, m.value, "%s", m.payload ? m.payload : "unknown");
-			break;
 		case SYNC_EXEC_FAILED:
 			r = berth_error_set(err, m.value, "exec '%s'", m.payload ? m.payload : "");
 			break;
@@ -336,8 +325,7 @@ static int exec_serve(struct exec_job *j, berth_error_t **err)
 				return berth_error_fail(err, EPIPE, "exec helper exited");
 			return 0;
 		default:
-			r = berth_error_fail(err, EPROTO, "unexpected sync message %d",
-					     (int)m.type);
+			r = container_serve_common(j->rt, &m, &j->pty_master, err);
 		}
 		sync_msg_release(&m);
 		if (r < 0)
@@ -370,11 +358,10 @@ static int exec_spawn(struct exec_job *j, berth_error_t **err)
 		return berth_error_wrap(err, "enter the container's cgroup");
 	if (sync_send(j->sync[0], SYNC_GO, 0, NULL, -1, err) < 0) {
 		/* EPIPE: a helper that could not join the cgroup has said why,
-		 * then exited; its message is still queued for us */
+		 * then exited; its message is still queued for exec_serve */
 		if (!err || !*err || (*err)->errnum != EPIPE)
 			return -1;
 		berth_error_release(err);
-		return exec_serve(j, err);
 	}
 	return exec_serve(j, err);
 }
@@ -384,12 +371,7 @@ static int exec_wait(struct exec_job *j, int *ret_code, berth_error_t **err)
 	cleanup_close int sfd = signals_block(err);
 	if (sfd < 0)
 		return -1;
-	struct terminal_raw raw = { 0 };
-	if (j->pty_master >= 0 && terminal_set_raw(STDIN_FILENO, &raw, err) < 0)
-		return -1;
-	int r = signals_wait_forward(sfd, j->pid, j->pty_master, ret_code, err);
-	terminal_restore(STDIN_FILENO, &raw);
-	return r;
+	return signals_wait_forward(sfd, j->pid, j->pty_master, ret_code, err);
 }
 
 int container_exec(const struct runtime_opts *rt, const struct container_exec_opts *o,
@@ -404,11 +386,8 @@ int container_exec(const struct runtime_opts *rt, const struct container_exec_op
 	int r = exec_describe(&j, err);
 	if (r >= 0)
 		r = exec_spawn(&j, err);
-	if (r >= 0 && o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%d", (int)j.pid);
-		r = atomic_write_file(o->pid_file, buf, (size_t)n, 0644, err);
-	}
+	if (r >= 0 && o->pid_file)
+		r = state_write_pid_file(o->pid_file, j.pid, err);
 	*ret_code = 0;
 	if (r >= 0 && !o->detach)
 		r = exec_wait(&j, ret_code, err);

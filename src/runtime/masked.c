@@ -25,7 +25,7 @@ static int open_existing(int rootfd, const char *path, int *ret, berth_error_t *
 {
 	cleanup_error berth_error_t *e = NULL;
 	int fd = root_open(rootfd, path, O_PATH, 0, 0, &e);
-	if (fd < 0 && e && (e->errnum == ENOENT || e->errnum == ENOTDIR)) {
+	if (fd < 0 && (e->errnum == ENOENT || e->errnum == ENOTDIR)) {
 		*ret = -1;
 		return 0;
 	}
@@ -63,13 +63,10 @@ static int mask_dir(int target, const char *path, berth_error_t **err)
 	return move_onto(mnt, target, path, err);
 }
 
-int masked_paths_apply(char *const *paths, size_t n, berth_error_t **err)
+int masked_paths_apply(int rootfd, char *const *paths, size_t n, berth_error_t **err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return berth_error_set(err, errno, "open '/'");
 	/* The container's /dev/null is what files are masked with; make sure
 	 * it is the real null device and not an image's file full of data. */
 	cleanup_close int null =
@@ -110,13 +107,10 @@ int masked_paths_apply(char *const *paths, size_t n, berth_error_t **err)
 	return 0;
 }
 
-int readonly_paths_apply(char *const *paths, size_t n, berth_error_t **err)
+int readonly_paths_apply(int rootfd, char *const *paths, size_t n, berth_error_t **err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return berth_error_set(err, errno, "open '/'");
 	for (size_t i = 0; i < n; i++) {
 		int target;
 		int r = open_existing(rootfd, paths[i], &target, err);

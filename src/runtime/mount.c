@@ -39,6 +39,22 @@ const char *mount_fdpath(int fd, struct mount_fdpath *p)
 	return p->buf;
 }
 
+bool mount_path_equal(const char *a, const char *b)
+{
+	/* component by component: runs of '/' only separate */
+	for (;;) {
+		a += strspn(a, "/");
+		b += strspn(b, "/");
+		size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+		if (la != lb || strncmp(a, b, la) != 0)
+			return false;
+		if (la == 0)
+			return true;
+		a += la;
+		b += lb;
+	}
+}
+
 /* Move an error from *from to *to (either may be NULL); returns its code */
 static int error_move(berth_error_t **to, berth_error_t **from)
 {
@@ -78,26 +94,37 @@ static int path_split(const char *path, char **ret_parent, const char **ret_base
 
 int mount_target_open(int rootfd, const char *dest, bool is_dir, berth_error_t **err)
 {
-	if (is_dir)
-		return root_mkdir_all(rootfd, dest, 0755, 0, err);
-
 	cleanup_error berth_error_t *e = NULL;
-	int fd = root_open(rootfd, dest, O_PATH, 0, 0, &e);
+	int fd = root_open(rootfd, dest, O_PATH | (is_dir ? O_DIRECTORY : 0), 0, 0, &e);
 	if (fd >= 0)
 		return fd;
 	if (errnum_of(e) != ENOENT)
 		return error_move(err, &e);
 
+	/* Missing: create the last name in its parent's fd, rather than
+	 * walking the whole path from the root again (root_mkdir_all's
+	 * fallback costs a dozen syscalls per target). */
 	cleanup_free char *parent = NULL, *copy = NULL;
 	const char *base = NULL;
 	if (path_split(dest, &parent, &base, &copy) < 0)
-		return berth_error_set(err, EINVAL, "mount target '%s' is not a file name", dest);
+		return is_dir ? root_mkdir_all(rootfd, dest, 0755, 0, err) :
+				berth_error_set(err, EINVAL, "mount target '%s' is not a file name",
+						dest);
 	cleanup_close int pfd = root_mkdir_all(rootfd, parent, 0755, 0, err);
 	if (pfd < 0)
 		return pfd;
-	/* O_EXCL|O_NOFOLLOW: create exactly a new file here; a dangling
-	 * symlink in its place is refused rather than followed. */
-	fd = openat(pfd, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC, 0644);
+	if (is_dir) {
+		int r = mkdirat(pfd, base, 0755);
+		/* EEXIST: something appeared there or a dangling symlink is in
+		 * the way; the walk deals with either inside the root */
+		if (r < 0 && errno == EEXIST)
+			return root_mkdir_all(rootfd, dest, 0755, 0, err);
+		fd = r < 0 ? -1 : openat(pfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		/* O_EXCL|O_NOFOLLOW: create exactly a new file here; a dangling
+		 * symlink in its place is refused rather than followed. */
+		fd = openat(pfd, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
 		return berth_error_set(err, errno, "create mount target '%s'", dest);
 	return fd;
@@ -470,9 +497,15 @@ static int do_tmpfs(const struct mount_env *env, const struct oci_mount *m, cons
 	if (lower >= 0 && fstat(lower, &st) < 0)
 		return berth_error_set(err, errno, "stat '%s'", dest);
 
-	cleanup_close int target = root_mkdir_all(env->rootfd, dest, 0755, 0, err);
-	if (target < 0)
-		return berth_error_wrap(err, "mount '%s' on '%s'", source, dest);
+	/* lower is the mount target too; only a missing one is created */
+	cleanup_close int created = -1;
+	int target = lower;
+	if (target < 0) {
+		created = mount_target_open(env->rootfd, dest, true, err);
+		if (created < 0)
+			return berth_error_wrap(err, "mount '%s' on '%s'", source, dest);
+		target = created;
+	}
 	bool copyup = (o->extra & MOUNT_OPT_TMPCOPYUP) && lower >= 0;
 	/* copy into a writable tmpfs first; ro comes with a remount after */
 	unsigned long flags = o->flags & ~(copyup ? MS_RDONLY : 0UL);
@@ -505,7 +538,7 @@ static int do_generic(const struct mount_env *env, const struct oci_mount *m, co
 {
 	const char *type = m->type;
 	const char *source = m->source && *m->source ? m->source : type;
-	cleanup_close int target = root_mkdir_all(env->rootfd, dest, 0755, 0, err);
+	cleanup_close int target = mount_target_open(env->rootfd, dest, true, err);
 	if (target < 0)
 		return berth_error_wrap(err, "mount '%s' on '%s'", source, dest);
 	struct mount_fdpath p;
@@ -714,7 +747,7 @@ static int do_cgroup_v1(const struct mount_env *env, const char *dest, const str
 	if (r < 0)
 		return berth_error_wrap(err, "mount cgroup on '%s'", dest);
 
-	cleanup_close int target = root_mkdir_all(env->rootfd, dest, 0755, 0, err);
+	cleanup_close int target = mount_target_open(env->rootfd, dest, true, err);
 	if (target < 0)
 		return berth_error_wrap(err, "mount cgroup on '%s'", dest);
 	struct mount_fdpath p;
@@ -796,7 +829,7 @@ static int do_cgroup(const struct mount_env *env, const struct oci_mount *m, con
 	int r = do_generic(env, &v2, dest, o, &e);
 	if (r >= 0 || (errnum_of(e) != EPERM && errnum_of(e) != EBUSY))
 		return r < 0 ? error_move(err, &e) : r;
-	cleanup_close int target = root_mkdir_all(env->rootfd, dest, 0755, 0, err);
+	cleanup_close int target = mount_target_open(env->rootfd, dest, true, err);
 	if (target < 0)
 		return target;
 	if ((r = mount_bind_fd("/sys/fs/cgroup", target, dest, true, err)) < 0)
@@ -847,8 +880,10 @@ int mount_oci(const struct mount_env *env, const struct oci_mount *m, int tree_f
 		return r;
 
 	/* /dev is filled with device nodes after all mounts; an "ro" on it is
-	 * applied by rootfs_finalize, as runc does */
-	if (!bind && strcmp(dest, "/dev") == 0)
+	 * applied by rootfs_finalize, as runc does.  Both decide by the same
+	 * spelling of the destination (mount_path_equal), so the ro is never
+	 * dropped on one side and not restored on the other. */
+	if (!bind && mount_path_equal(m->destination, "/dev"))
 		o.flags &= ~MS_RDONLY;
 
 	if (bind)

@@ -30,6 +30,10 @@ struct mount_fdpath {
 };
 const char *mount_fdpath(int fd, struct mount_fdpath *p);
 
+/* Whether two absolute paths name the same components, runs of '/' and
+ * a trailing '/' aside ("//dev/" is "/dev"); lexical, no resolution */
+bool mount_path_equal(const char *a, const char *b);
+
 /* Mount m inside env->rootfd: resolve and create the destination in the
  * rootfs (a directory, or an empty file when binding a non-directory),
  * then mount by type (bind/rbind, tmpfs, proc, sysfs, cgroup, anything

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/rootfs-path.h"
 #include "common/xalloc.h"
 #include "runtime/dev.h"
 #include "runtime/masked.h"
@@ -58,13 +59,19 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, berth_error_t **err)
 		return berth_error_set(err, errno, "make '/' %s",
 				       prop ? c->linux_.rootfs_propagation : "rslave");
 
-	/* The mount holding the rootfs goes private: the bind below must not
-	 * propagate anywhere, and pivot_root refuses a shared parent. */
-	cleanup_free char *parent = NULL;
-	if ((r = mount_find_mountpoint(ctx->rootfs, &parent, err)) < 0)
-		return r;
-	if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
-		return berth_error_set(err, errno, "make '%s' private", parent);
+	/* The mount holding the rootfs must not be shared: the bind below
+	 * must not propagate anywhere, and pivot_root refuses a shared
+	 * parent.  A recursive slave or private "/" already says so for every
+	 * mount (a slave only receives); anything else (rootfsPropagation
+	 * "shared", or a non-recursive one that left the host's shared mounts
+	 * as they were) makes it private by name, as runc does. */
+	if (prop != 0 && prop != (MS_SLAVE | MS_REC) && prop != (MS_PRIVATE | MS_REC)) {
+		cleanup_free char *parent = NULL;
+		if ((r = mount_find_mountpoint(ctx->rootfs, &parent, err)) < 0)
+			return r;
+		if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+			return berth_error_set(err, errno, "make '%s' private", parent);
+	}
 
 	/* pivot_root needs the new root to be a mount point; binding the
 	 * rootfs on itself makes it one (recursively: an image may have
@@ -87,13 +94,20 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, berth_error_t **err)
 				   err)) < 0)
 			return r;
 
-	if (dev_needs_setup(c)) {
-		if ((r = dev_create_all(rootfd, c, env.in_userns, err)) < 0)
+	bool setup_dev = dev_needs_setup(c);
+	if (!setup_dev && ctx->console_path == NULL)
+		return 0;
+	/* resolved once, after every mount: a mount on /dev changed what it is */
+	cleanup_close int devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
+	if (devfd < 0)
+		return devfd;
+	if (setup_dev) {
+		if ((r = dev_create_all(rootfd, devfd, c, env.in_userns, err)) < 0)
 			return r;
-		if ((r = dev_create_symlinks(rootfd, err)) < 0)
+		if ((r = dev_create_symlinks(devfd, err)) < 0)
 			return r;
 	}
-	return dev_setup_console(rootfd, ctx->console_path, err);
+	return dev_setup_console(devfd, ctx->console_path, err);
 }
 
 /* --no-pivot (runc's msMoveRoot): for a rootfs on ramfs/initramfs, where
@@ -149,7 +163,7 @@ static int dev_readonly(const struct oci_config *c, berth_error_t **err)
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct oci_mount *m = &c->mounts[i];
-		if (m->destination == NULL || strcmp(m->destination, "/dev") != 0)
+		if (m->destination == NULL || !mount_path_equal(m->destination, "/dev"))
 			continue;
 		cleanup_mount_opts struct mount_opts o = { 0 };
 		int r = mount_opts_parse(m, &o, err);
@@ -164,12 +178,20 @@ static int dev_readonly(const struct oci_config *c, berth_error_t **err)
 int rootfs_finalize(const struct rootfs_ctx *ctx, berth_error_t **err)
 {
 	const struct oci_config *c = ctx->config;
-	int r = masked_paths_apply(c->linux_.masked_paths, c->linux_.n_masked_paths, err);
-	if (r < 0)
-		return r;
-	r = readonly_paths_apply(c->linux_.readonly_paths, c->linux_.n_readonly_paths, err);
-	if (r < 0)
-		return r;
+	int r;
+	if (c->linux_.n_masked_paths || c->linux_.n_readonly_paths) {
+		cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return berth_error_set(err, errno, "open '/'");
+		r = masked_paths_apply(rootfd, c->linux_.masked_paths, c->linux_.n_masked_paths,
+				       err);
+		if (r < 0)
+			return r;
+		r = readonly_paths_apply(rootfd, c->linux_.readonly_paths,
+					 c->linux_.n_readonly_paths, err);
+		if (r < 0)
+			return r;
+	}
 	if ((r = dev_readonly(c, err)) < 0)
 		return r;
 	if (c->root_readonly && mount_remount_bind_path("/", MS_RDONLY, err) < 0)

@@ -102,7 +102,7 @@ int security_apply_notify(const struct oci_process *p, const struct oci_seccomp 
 		return berth_error_wrap(err, "apply seccomp");
 
 	/* PR_CAPBSET_DROP needs CAP_SETPCAP, gone after the uid change */
-	if (caps_drop_bounding(caps.bounding, err) < 0)
+	if (caps_drop_bounding(caps.bounding_drop, err) < 0)
 		return berth_error_wrap(err, "apply capabilities");
 	/* Keep the permitted set across the uid change; capset below trims
 	 * it to what the config asks, and the kernel clears the flag again

@@ -77,7 +77,7 @@ static void drain_pty(int master)
 		;
 }
 
-static int handle_signal(int sfd, pid_t pid, int pty_master, int *status, bool *done)
+static void handle_signal(int sfd, pid_t pid, int pty_master, int *status, bool *done)
 {
 	struct signalfd_siginfo si;
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -98,10 +98,9 @@ static int handle_signal(int sfd, pid_t pid, int pty_master, int *status, bool *
 			kill(pid, sig);
 		}
 	}
-	return 0;
 }
 
-int signals_wait_forward(int sfd, pid_t pid, int pty_master, int *ret_code, berth_error_t **err)
+static int wait_loop(int sfd, pid_t pid, int pty_master, int *ret_code, berth_error_t **err)
 {
 	int status = 0, st;
 	bool done = false, master_open = pty_master >= 0, stdin_open = pty_master >= 0;
@@ -141,4 +140,16 @@ int signals_wait_forward(int sfd, pid_t pid, int pty_master, int *ret_code, bert
 	else
 		*ret_code = WEXITSTATUS(status);
 	return 0;
+}
+
+int signals_wait_forward(int sfd, pid_t pid, int pty_master, int *ret_code, berth_error_t **err)
+{
+	/* a proxied pty wants our tty raw: the container's side does the
+	 * line discipline, as with runc */
+	struct terminal_raw raw = { 0 };
+	if (pty_master >= 0 && terminal_set_raw(STDIN_FILENO, &raw, err) < 0)
+		return -1;
+	int r = wait_loop(sfd, pid, pty_master, ret_code, err);
+	terminal_restore(STDIN_FILENO, &raw);
+	return r;
 }

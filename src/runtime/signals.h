@@ -19,7 +19,8 @@ int signals_block(berth_error_t **err);
 void signals_reset_child(void);
 
 /* Wait for our child pid, forwarding signals read from sfd to it and, when
- * pty_master >= 0, proxying the pty to stdin/stdout.  *ret_code is the exit
+ * pty_master >= 0, proxying the pty to stdin/stdout (a tty stdin is in raw
+ * mode meanwhile).  *ret_code is the exit
  * code, or 128 + the signal number when the process was killed. */
 int signals_wait_forward(int sfd, pid_t pid, int pty_master, int *ret_code, berth_error_t **err);
 

@@ -112,6 +112,13 @@ static int state_from_json(const json_t *j, struct container_state *st, berth_er
 	    bjson_get_int64(j, STATE_FILE, "cgroup_mode", 0, &mode, err) < 0 ||
 	    bjson_get_object(j, STATE_FILE, "annotations", 0, &ann, err) < 0)
 		return -1;
+	/* a hand-edited or corrupt state.json must not make us signal or
+	 * wait on a truncated pid, nor open a cgroup of an unknown kind */
+	if (pid < 0 || pid > INT32_MAX || start < 0 || mode < CGROUP_MODE_NONE ||
+	    mode > CGROUP_MODE_V2)
+		return berth_error_fail(err, EINVAL,
+					"%s: pid, start_time or cgroup_mode out of range",
+					STATE_FILE);
 	st->id = xstrdup(id);
 	st->bundle = xstrdup(bundle);
 	st->rootfs = xstrdup(rootfs);
@@ -138,10 +145,17 @@ int state_load(const char *root, const char *id, int *ret_dirfd, struct containe
 		return berth_error_set(err, errno, "open state directory '%s'", dir);
 	cleanup_free char *path = xasprintf("%s/%s", dir, STATE_FILE);
 	cleanup_json json_t *j = NULL;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return berth_error_fail(err, ENOENT, "container \"%s\" does not exist", id);
-	if (bjson_load_file(path, STATE_MAX_SIZE, 0, &j, err) < 0)
+	cleanup_error berth_error_t *e = NULL;
+	if (bjson_load_file(path, STATE_MAX_SIZE, 0, &j, &e) < 0) {
+		/* no state.json yet: a create still running, or one that died */
+		if (e->errnum == ENOENT)
+			return berth_error_fail(err, ENOENT, "container \"%s\" does not exist", id);
+		if (err) {
+			berth_error_release(err);
+			*err = steal_pointer(&e);
+		}
 		return berth_error_wrap(err, "load state of container '%s'", id);
+	}
 	struct container_state *st = xzalloc(sizeof(*st));
 	if (state_from_json(j, st, err) < 0) {
 		container_state_free(st);
@@ -165,6 +179,15 @@ void container_state_free(struct container_state *st)
 	free(st->cgroup_path);
 	json_decref(st->annotations);
 	free(st);
+}
+
+int state_write_pid_file(const char *path, pid_t pid, berth_error_t **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (atomic_write_file(path, buf, (size_t)n, 0644, err) < 0)
+		return berth_error_wrap(err, "write pid file");
+	return 0;
 }
 
 int proc_stat_start(pid_t pid, uint64_t *ret_start, char *ret_state, berth_error_t **err)
@@ -300,19 +323,23 @@ char *state_hook_json(const struct container_state *st, enum container_status st
 int state_remove_dir(const char *root, const char *id, berth_error_t **err)
 {
 	cleanup_free char *dir = state_dir_path(root, id);
-	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 && errno == ENOENT)
 		return 0;
 	if (dfd < 0)
 		return berth_error_set(err, errno, "open '%s'", dir);
-	cleanup_dir DIR *d = fdopendir(dup(dfd));
-	if (!d)
-		return berth_error_set(err, errno, "read '%s'", dir);
+	/* the DIR owns dfd from here: dirfd(d) below */
+	cleanup_dir DIR *d = fdopendir(dfd);
+	if (!d) {
+		int e = errno;
+		close(dfd);
+		return berth_error_set(err, e, "read '%s'", dir);
+	}
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT)
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
 			return berth_error_set(err, errno, "remove '%s/%s'", dir, e->d_name);
 	}
 	if (rmdir(dir) < 0 && errno != ENOENT)

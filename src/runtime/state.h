@@ -73,6 +73,9 @@ json_t *state_to_json(const struct container_state *st, enum container_status st
 /* The state JSON string handed to hooks; caller frees */
 char *state_hook_json(const struct container_state *st, enum container_status status);
 
+/* Write pid as the --pid-file path (atomically: containerd reads it) */
+int state_write_pid_file(const char *path, pid_t pid, berth_error_t **err);
+
 /* Read /proc/<pid>/stat: the start time (field 22) and the state letter.
  * ESRCH when there is no such process. */
 int proc_stat_start(pid_t pid, uint64_t *ret_start, char *ret_state, berth_error_t **err);

@@ -2,11 +2,12 @@
  * A datagram is a struct sync_wire header followed by the payload bytes;
  * SOCK_SEQPACKET keeps message boundaries, so no framing is needed. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
-#include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "runtime/sync.h"
 
@@ -85,8 +86,11 @@ static int take_passed_fd(struct msghdr *msg)
 
 int sync_recv(int sock, struct sync_msg *ret, berth_error_t **err)
 {
-	cleanup_free char *buf = xmalloc(sizeof(struct sync_wire) + SYNC_MAX_PAYLOAD + 1);
-	struct iovec iov = { buf, sizeof(struct sync_wire) + SYNC_MAX_PAYLOAD };
+	/* One buffer for the process: the runtime has no threads, and a
+	 * malloc of this size is an mmap and munmap per message (the pages
+	 * of a static one are faulted in only as far as a message reaches) */
+	static char buf[sizeof(struct sync_wire) + SYNC_MAX_PAYLOAD];
+	struct iovec iov = { buf, sizeof(buf) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;

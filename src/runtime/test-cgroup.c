@@ -152,6 +152,41 @@ static void test_v2_conversions(void **state)
 	assert_error_contains(err, "needs a memory limit");
 }
 
+/* OCI limit values as cgroup2 file values, runc's way: 0 is "not set",
+ * -1 is "max", anything below is refused instead of becoming "max" */
+static void test_v2_limit_values(void **state)
+{
+	char v[CG2_VALUE_MAX];
+	cleanup_error berth_error_t *err = NULL;
+	assert_int_equal(cg2_limit_value("memory.limit", 0, v, &err), 0);
+	assert_int_equal(cg2_limit_value("memory.limit", -1, v, &err), 1);
+	assert_string_equal(v, "max");
+	assert_int_equal(cg2_limit_value("memory.limit", 1 << 20, v, &err), 1);
+	assert_string_equal(v, "1048576");
+	assert_true(cg2_limit_value("memory.limit", -5, v, &err) < 0);
+	assert_error_contains(err, "memory.limit -5 is invalid");
+
+	/* cpu.max: a quota of 0 or below is "max" (not "0", which the kernel
+	 * refuses); an unset period stays the kernel's (an update of the quota
+	 * alone must not reset it) */
+	struct oci_cpu c = { 0 };
+	assert_int_equal(cg2_cpu_max(&c, v), 0);
+	c = (struct oci_cpu){ .has_quota = true, .quota = 50000 };
+	assert_int_equal(cg2_cpu_max(&c, v), 1);
+	assert_string_equal(v, "50000");
+	c = (struct oci_cpu){ .has_quota = true, .quota = -1, .has_period = true, .period = 20000 };
+	assert_int_equal(cg2_cpu_max(&c, v), 1);
+	assert_string_equal(v, "max 20000");
+	c = (struct oci_cpu){ .has_quota = true, .quota = 0, .has_period = true, .period = 20000 };
+	assert_int_equal(cg2_cpu_max(&c, v), 1);
+	assert_string_equal(v, "max 20000");
+	c = (struct oci_cpu){
+		.has_quota = true, .quota = 30000, .has_period = true, .period = 60000
+	};
+	assert_int_equal(cg2_cpu_max(&c, v), 1);
+	assert_string_equal(v, "30000 60000");
+}
+
 static void test_unified_keys_refused(void **state)
 {
 	static const char *const bad[] = { "../memory.max", "a/b", ".hidden", "", "x..y" };
@@ -747,6 +782,16 @@ static void test_owned_parent_removed(void **state)
 	/* and comes back for the next container */
 	assert_int_equal(cgroup_create(b, &err), 0);
 	assert_dirs(b->path, true);
+	cleanup_free char *cs_leaf = hier_dir("cpuset", b->path);
+	if (cs_leaf) {
+		/* both levels made now got the root's cpus and mems */
+		cleanup_free char *cs_top = hier_dir("cpuset", "/berth");
+		cleanup_free char *root_cpus = read_file(mount_of("cpuset"), "cpuset.cpus");
+		assert_file(cs_top, "cpuset.cpus", root_cpus);
+		assert_file(cs_leaf, "cpuset.cpus", root_cpus);
+		cleanup_free char *mems = read_file(cs_leaf, "cpuset.mems");
+		assert_true(mems[0] != '\0');
+	}
 	assert_int_equal(cgroup_destroy(b, &err), 0);
 	assert_dirs("/berth", false);
 	cgroup_free(a);
@@ -771,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_mount_dir),
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_v2_conversions),
+		cmocka_unit_test(test_v2_limit_values),
 		cmocka_unit_test(test_unified_keys_refused),
 		cmocka_unit_test(test_none_backend),
 		cmocka_unit_test_setup_teardown(test_v1_lifecycle, live_setup, live_teardown),

@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "runtime/mount-options.h"
+#include "runtime/mount.h"
 
 /* Parse a NULL-terminated list */
 static int parse(const char *type, struct mount_opts *o, berth_error_t **err, ...)
@@ -395,6 +396,21 @@ static void test_release_null(void **state)
 	mount_opts_release(&o);
 }
 
+/* The lexical comparison rootfs and dev use to recognise "/dev" */
+static void test_path_equal(void **state)
+{
+	assert_true(mount_path_equal("/dev", "/dev"));
+	assert_true(mount_path_equal("/dev/", "/dev"));
+	assert_true(mount_path_equal("//dev//", "/dev"));
+	assert_true(mount_path_equal("/dev//pts", "/dev/pts/"));
+	assert_true(mount_path_equal("/", "//"));
+	assert_false(mount_path_equal("/dev", "/devx"));
+	assert_false(mount_path_equal("/dev/pts", "/dev"));
+	assert_false(mount_path_equal("/de/v", "/dev"));
+	/* no resolution: ".." is a name like any other here */
+	assert_false(mount_path_equal("/x/../dev", "/dev"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_options),
 		cmocka_unit_test(test_from_oci_mount),
 		cmocka_unit_test(test_release_null),
+		cmocka_unit_test(test_path_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

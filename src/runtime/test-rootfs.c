@@ -125,6 +125,12 @@ static void child_checks(int out, const char *marker)
 	report(out, "dev-stdin", readlink("/dev/stdin", link, sizeof(link)) > 0, NULL);
 	report(out, "devpts", stat("/dev/pts/ptmx", &st) == 0, NULL);
 	report(out, "dev-shm", stat("/dev/shm", &st) == 0 && (st.st_mode & 07777) == 01777, NULL);
+	/* "ro" on a "/dev/" spelled with a trailing slash: lifted while the
+	 * nodes are made, restored after pivot */
+	report(out, "dev-ro", open_fails_erofs("/dev/newfile"), strerror(last_errno));
+	/* a file bind whose target and parents the image lacks */
+	cleanup_free char *fbind = read_all("/new/dir/hello");
+	report(out, "file-bind-created", fbind && strcmp(fbind, "hi\n") == 0, fbind);
 
 	report(out, "ro-bind-content", access("/hostro/hello", R_OK) == 0, NULL);
 	report(out, "ro-bind-erofs", open_fails_erofs("/hostro/new"), strerror(last_errno));
@@ -235,7 +241,8 @@ static void test_rootfs_in_child(void **state)
 	};
 	struct oci_mount mounts[] = {
 		MNT("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
-		MNT("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+		MNT("/dev/", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k",
+		    "ro"),
 		MNT("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance",
 		    "ptmxmode=0666", "mode=0620"),
 		MNT("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777",
@@ -247,6 +254,7 @@ static void test_rootfs_in_child(void **state)
 		MNT("/hostro", "bind", robind, "rbind", "ro", "nosuid"),
 		MNT("/etc", "tmpfs", "tmpfs", "tmpcopyup", "mode=755"),
 		MNT("/evil/x", "tmpfs", "tmpfs", "size=1m"),
+		MNT("/new/dir/hello", "bind", hello, "bind"),
 	};
 	struct oci_config config = {
 		.root_readonly = true,

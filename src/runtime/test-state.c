@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -117,12 +118,62 @@ static void test_load_missing(void **unused)
 	rmdir(root);
 }
 
+/* A state.json written by hand or half-corrupted: a pid that would be
+ * truncated to someone else's, or an unknown cgroup mode, is refused */
+static void test_load_out_of_range(void **unused)
+{
+	static const char *const bad[] = {
+		"{\"id\":\"c1\",\"pid\":4294967297}",
+		"{\"id\":\"c1\",\"pid\":-2}",
+		"{\"id\":\"c1\",\"pid\":1,\"start_time\":-1}",
+		"{\"id\":\"c1\",\"pid\":1,\"cgroup_mode\":7}",
+	};
+	cleanup_free char *root = make_root();
+	cleanup_free char *dir = state_dir_path(root, "c1");
+	assert_int_equal(mkdir(dir, 0711), 0);
+	cleanup_free char *path = xasprintf("%s/" STATE_FILE, dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(path, "we");
+		assert_non_null(f);
+		fputs(bad[i], f);
+		fclose(f);
+		cleanup_error berth_error_t *err = NULL;
+		struct container_state *st = NULL;
+		assert_true(state_load(root, "c1", NULL, &st, &err) < 0);
+		assert_null(st);
+		assert_error_contains(err, "out of range");
+		assert_error_contains(err, "load state of container 'c1'");
+	}
+	assert_int_equal(state_remove_dir(root, "c1", NULL), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
+/* A directory without state.json (a create still running or one that
+ * died) reads as a missing container, in runc's words */
+static void test_load_no_state_file(void **unused)
+{
+	cleanup_free char *root = make_root();
+	cleanup_free char *dir = state_dir_path(root, "c1");
+	assert_int_equal(mkdir(dir, 0711), 0);
+	cleanup_error berth_error_t *err = NULL;
+	struct container_state *st = NULL;
+	assert_true(state_load(root, "c1", NULL, &st, &err) < 0);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_string_equal(err->msg, "container \"c1\" does not exist");
+	assert_int_equal(state_remove_dir(root, "c1", NULL), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_id),       cmocka_unit_test(test_proc_stat),
-		cmocka_unit_test(test_zombie_is_dead), cmocka_unit_test(test_roundtrip_and_status),
+		cmocka_unit_test(test_check_id),
+		cmocka_unit_test(test_proc_stat),
+		cmocka_unit_test(test_zombie_is_dead),
+		cmocka_unit_test(test_roundtrip_and_status),
 		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_out_of_range),
+		cmocka_unit_test(test_load_no_state_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

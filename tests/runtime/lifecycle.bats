@@ -14,6 +14,7 @@ teardown() { runtime_teardown; }
 	run rt run -b "$BUNDLE" c1
 	[ "$status" -eq 0 ]
 	run rt list -q
+	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
 
@@ -47,7 +48,7 @@ teardown() { runtime_teardown; }
 	[ "$(rt_status c1)" = running ]
 	rt kill c1 KILL
 	wait_status c1 stopped
-	[ "$(rt state c1 | jq -r .pid)" -eq 0 ]
+	[ "$(rt_pid c1)" -eq 0 ]
 	rt delete c1
 	run rt state c1
 	[ "$status" -eq 1 ]
@@ -105,6 +106,21 @@ teardown() { runtime_teardown; }
 	set_args /bin/test-init fork 2
 	run_detached c1
 	wait_file "$BERTH_TEST_TMP/c1.out"
+	run rt ps --format json c1
+	[ "$status" -eq 0 ]
+	pids=$(jq -r '.[]' <<<"$output")
+	[ "$(wc -w <<<"$pids")" -eq 3 ]
+	# SIGSTOP leaves every process it reaches visible, stopped: the two
+	# children too (a plain kill would stop only the init; with KILL the
+	# pid namespace would take them down anyway and prove nothing)
+	rt kill --all c1 STOP
+	for pid in $pids; do
+		for i in $(seq 100); do
+			[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ] && break
+			sleep 0.05
+		done
+		[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ]
+	done
 	rt kill --all c1 KILL
 	wait_status c1 stopped
 }
@@ -125,8 +141,10 @@ teardown() { runtime_teardown; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'container "nosuch" does not exist'* ]]
 	run rt kill nosuch KILL
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"does not exist"* ]]
 	run rt delete nosuch
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"does not exist"* ]]
 
 	set_args /bin/test-init sleep 100
@@ -140,6 +158,7 @@ teardown() { runtime_teardown; }
 	rt kill c1 KILL
 	wait_status c1 stopped
 	run rt start c1
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot start a container that has stopped"* ]]
 	run rt kill c1 KILL
 	[ "$status" -eq 1 ]
@@ -156,17 +175,15 @@ teardown() { runtime_teardown; }
 
 @test "a missing executable fails create with runc's message" {
 	set_args nosuch
-	run rt run -b "$BUNDLE" c1
+	expect_run_error c1 'exec: "nosuch": executable file not found in $PATH'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'exec: "nosuch": executable file not found in $PATH'* ]]
-	run rt list -q
-	[ -z "$output" ]
 }
 
 @test "--pid-file holds the init's pid" {
 	set_args /bin/test-init sleep 100
 	create_detached c1 --pid-file "$BERTH_TEST_TMP/pid"
-	[ "$(cat "$BERTH_TEST_TMP/pid")" = "$(rt state c1 | jq -r .pid)" ]
+	[ "$(cat "$BERTH_TEST_TMP/pid")" = "$(rt_pid c1)" ]
 }
 
 @test "--log-format json writes error lines with level error" {
@@ -175,6 +192,7 @@ teardown() { runtime_teardown; }
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	run jq -r 'select(.level == "error") | .msg' "$BERTH_TEST_TMP/log.json"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *'container "nosuch" does not exist'* ]]
 }
 
@@ -188,6 +206,7 @@ teardown() { runtime_teardown; }
 	rt resume c1
 	[ "$(rt_status c1)" = running ]
 	run rt resume c1
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"container not paused"* ]]
 }
 
@@ -198,13 +217,14 @@ teardown() { runtime_teardown; }
 	run rt ps --format json c1
 	[ "$status" -eq 0 ]
 	[ "$(jq length <<<"$output")" -eq 3 ]
-	[ "$(jq ".[] | select(. == $(rt state c1 | jq .pid))" <<<"$output")" != "" ]
+	[ "$(jq ".[] | select(. == $(rt_pid c1))" <<<"$output")" != "" ]
 }
 
 @test "list shows containers as table and json" {
 	set_args /bin/test-init sleep 100
 	run_detached c1
 	run rt list
+	[ "$status" -eq 0 ]
 	[[ "$output" == *c1*running* ]]
 	[ "$(rt list --format json | jq -r '.[0].id')" = c1 ]
 }
@@ -258,4 +278,26 @@ poststop" ]
 	[ "$status" -eq 0 ]
 	[ -d "$deep" ]
 	[ "$(stat -c %a "$deep")" = 700 ]
+}
+
+@test "bad flag values are clear errors, not wrapped or ignored" {
+	run "$BERTH_RUNTIME" --rootless yes list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--rootless: 'yes' is not true, false or auto"* ]]
+	run rt create --preserve-fds 4294967295 c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--preserve-fds"*"out of range"* ]]
+
+	set_args /bin/test-init sleep 100
+	run_detached c1
+	# a day in minutes would wrap an unsigned count of milliseconds
+	run rt events --interval 100000m c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--interval: invalid duration '100000m'"* ]]
+	run rt update --cpu-shares -5 c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cpu-shares"* ]]
+	run rt update --cpu-period -1 c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cpu-period"* ]]
 }
