@@ -355,17 +355,6 @@ int archive_spool_store(struct archive_spool *sp, const char *name, struct diges
 
 /* ---- importing ---------------------------------------------------------- */
 
-const char *archive_layer_media_type(int fd)
-{
-	unsigned char magic[4] = { 0 };
-	ssize_t n = pread(fd, magic, sizeof(magic), 0);
-	if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-		return OCI_MT_LAYER_GZIP;
-	if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-		return OCI_MT_LAYER_ZSTD;
-	return OCI_MT_LAYER;
-}
-
 static void progress(const struct archive_load_options *opts, enum archive_progress_kind kind,
 		     const struct digest *id, int64_t current, int64_t total)
 {
@@ -383,32 +372,6 @@ static void progress(const struct archive_load_options *opts, enum archive_progr
 	opts->progress(&p, opts->userdata);
 }
 
-/* The diffID of a layer blob: sha256 of its decompressed bytes */
-static int blob_diff_id(int fd, struct digest *ret, berth_error_t **err)
-{
-	__attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
-	archive_read_support_format_raw(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	if (archive_read_open_fd(a, fd, IO_BUF_SIZE) != ARCHIVE_OK)
-		return tar_fail(a, "open layer", err);
-	struct archive_entry *e;
-	if (archive_read_next_header(a, &e) != ARCHIVE_OK)
-		return tar_fail(a, "read layer", err);
-	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
-	cleanup_free char *buf = xmalloc(IO_BUF_SIZE);
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, buf, IO_BUF_SIZE);
-		if (n < 0)
-			return tar_fail(a, "read layer", err);
-		if (n == 0)
-			break;
-		digest_hasher_update(h, buf, (size_t)n);
-	}
-	digest_hasher_final(h, ret);
-	return 0;
-}
-
 /* A layer whose chain directory already exists is not unpacked again; its
  * blob is still checked against the diffID, so that the blob kept for save
  * is what the config says.  in->fd stays the caller's. */
@@ -422,20 +385,9 @@ static int existing_layer(struct image_store *s, struct archive_layer_in *in,
 		/* copy into the content store first */
 		cleanup_content_writer struct content_writer *w = NULL;
 		if (content_writer_begin(cs, in->has_digest ? &in->blob_digest : NULL,
-					 in->blob_size, &w, err) < 0)
+					 in->blob_size, &w, err) < 0 ||
+		    content_writer_write_fd(w, in->fd, err) < 0)
 			return berth_error_code(*err);
-		cleanup_free char *buf = xmalloc(IO_BUF_SIZE);
-		for (;;) {
-			ssize_t n = read(in->fd, buf, IO_BUF_SIZE);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return berth_error_set(err, errno, "read '%s'", in->name);
-			if (n == 0)
-				break;
-			if (content_writer_write(w, buf, (size_t)n, err) < 0)
-				return berth_error_code(*err);
-		}
 		if (content_writer_commit(w, &in->blob_digest, err) < 0)
 			return berth_error_code(*err);
 		in->blob_size = content_writer_size(w);
@@ -452,7 +404,7 @@ static int existing_layer(struct image_store *s, struct archive_layer_in *in,
 	} else {
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			return berth_error_set(err, errno, "seek '%s'", in->name);
-		if (blob_diff_id(fd, &got, err) < 0)
+		if (layer_blob_diff_id(fd, &got, err) < 0)
 			return berth_error_code(*err);
 	}
 	if (digest_verify(diff_id, &got, "diffID", err) < 0)
@@ -473,7 +425,7 @@ static int import_layer(struct image_store *s, const struct archive_load_options
 	cleanup_free char *name = li.name;
 	if (r < 0)
 		return r;
-	const char *mt = li.media_type ? li.media_type : archive_layer_media_type(fd);
+	const char *mt = li.media_type ? li.media_type : layer_blob_media_type(fd);
 	struct image_layer l = { 0 };
 
 	if (layer_store_exists(image_store_layers(s), chain)) {

@@ -119,9 +119,6 @@ int archive_import_image(struct image_store *s, const struct archive_load_option
 			 const struct archive_image_in *in, struct archive_loaded *loaded,
 			 berth_error_t **err);
 
-/* Media type of a layer blob by its magic: OCI_MT_LAYER, _GZIP or _ZSTD */
-const char *archive_layer_media_type(int fd);
-
 /* ---- saving ------------------------------------------------------------- */
 
 /* One image to write, as resolved from a name */

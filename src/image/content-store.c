@@ -26,6 +26,7 @@
 #include "common/banned.h"
 
 #define BLOB_MODE 0444
+#define COPY_BUF_SIZE (256u << 10)
 
 struct content_store {
 	char *root;    /* <root>/content */
@@ -236,6 +237,23 @@ int content_writer_write(struct content_writer *w, const void *buf, size_t len, 
 		w->size += n;
 	}
 	return 0;
+}
+
+int content_writer_write_fd(struct content_writer *w, int fd, berth_error_t **err)
+{
+	cleanup_free char *buf = xmalloc(COPY_BUF_SIZE);
+	for (;;) {
+		ssize_t n = read(fd, buf, COPY_BUF_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berth_error_set(err, errno, "read blob");
+		if (n == 0)
+			return 0;
+		int r = content_writer_write(w, buf, (size_t)n, err);
+		if (r < 0)
+			return r;
+	}
 }
 
 int64_t content_writer_size(const struct content_writer *w)

@@ -56,6 +56,9 @@ int content_writer_begin(struct content_store *store, const struct digest *expec
 int content_writer_write(struct content_writer *w, const void *buf, size_t len,
 			 berth_error_t **err);
 
+/* Append everything read from fd (not owned) up to its EOF */
+int content_writer_write_fd(struct content_writer *w, int fd, berth_error_t **err);
+
 /* Bytes written so far */
 int64_t content_writer_size(const struct content_writer *w);
 

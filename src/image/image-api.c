@@ -131,7 +131,8 @@ static int parse_until(const char *s, int64_t *ret, berth_error_t **err)
 			mult = 60;
 		else if (strcmp(end, "h") == 0)
 			mult = 3600;
-		if (mult) {
+		/* a hostile duration must not overflow the product */
+		if (mult && v <= INT64_MAX / mult) {
 			*ret = (int64_t)time(NULL) - v * mult;
 			return 0;
 		}
@@ -154,6 +155,19 @@ static bool labels_match(const struct oci_image_config *c, const char *f)
 			return true;
 	}
 	return false;
+}
+
+/* Every label= filter matches and no label!= filter does */
+static bool labels_all_match(const struct oci_image_config *c, const char *const *want,
+			     size_t n_want, const char *const *refuse, size_t n_refuse)
+{
+	for (size_t i = 0; i < n_want; i++)
+		if (!labels_match(c, want[i]))
+			return false;
+	for (size_t i = 0; i < n_refuse; i++)
+		if (labels_match(c, refuse[i]))
+			return false;
+	return true;
 }
 
 /* docker's reference.FamiliarMatch: the pattern against the familiar
@@ -197,6 +211,22 @@ static json_t *familiar_json(const char *full)
 }
 
 /* ---- list ------------------------------------------------------------------ */
+
+/* The familiar forms of the names that match one of the reference=
+ * patterns (all names when there are none) */
+static json_t *matching_refs_json(char *const *names, size_t n, const char *const *patterns,
+				  size_t n_patterns)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		bool m = n_patterns == 0;
+		for (size_t k = 0; !m && k < n_patterns; k++)
+			m = ref_matches(names[i], patterns[k]);
+		if (m)
+			json_array_append_new(a, familiar_json(names[i]));
+	}
+	return a;
+}
 
 static const char *const list_filters[] = { "dangling", "reference", "label", "before",
 					    "since",    "until",     NULL };
@@ -263,28 +293,12 @@ int image_store_list(struct image_store *s, const json_t *filters, json_t **ret,
 		cleanup_error berth_error_t *cerr = NULL;
 		if (image_store_read_config(s, &ids[i], &c, &cerr) < 0)
 			log_debug("list images: %s, ignoring", cerr->msg);
-		bool ok = true;
-		for (size_t j = 0; ok && j < n_labels; j++)
-			ok = labels_match(c, labels[j]);
-		if (!ok)
+		if (!labels_all_match(c, labels, n_labels, NULL, 0))
 			continue;
 
-		json_t *tags = json_array(), *digests = json_array();
-		for (size_t j = 0; j < info->n_repo_tags; j++) {
-			bool m = n_refs == 0;
-			for (size_t k = 0; !m && k < n_refs; k++)
-				m = ref_matches(info->repo_tags[j], refs[k]);
-			if (m)
-				json_array_append_new(tags, familiar_json(info->repo_tags[j]));
-		}
-		for (size_t j = 0; j < info->n_repo_digests; j++) {
-			bool m = n_refs == 0;
-			for (size_t k = 0; !m && k < n_refs; k++)
-				m = ref_matches(info->repo_digests[j], refs[k]);
-			if (m)
-				json_array_append_new(digests,
-						      familiar_json(info->repo_digests[j]));
-		}
+		json_t *tags = matching_refs_json(info->repo_tags, info->n_repo_tags, refs, n_refs);
+		json_t *digests =
+			matching_refs_json(info->repo_digests, info->n_repo_digests, refs, n_refs);
 		if (n_refs && json_array_size(tags) + json_array_size(digests) == 0) {
 			json_decref(tags);
 			json_decref(digests);
@@ -549,12 +563,7 @@ int image_store_prune(struct image_store *s, const json_t *filters, json_t **ret
 			cleanup_oci_image_config struct oci_image_config *c = NULL;
 			if (image_store_read_config(s, &ids[i], &c, NULL) < 0)
 				continue;
-			bool ok = true;
-			for (size_t j = 0; ok && j < n_labels; j++)
-				ok = labels_match(c, labels[j]);
-			for (size_t j = 0; ok && j < n_nlabels; j++)
-				ok = !labels_match(c, nlabels[j]);
-			if (!ok)
+			if (!labels_all_match(c, labels, n_labels, nlabels, n_nlabels))
 				continue;
 		}
 		if (info->n_repo_tags + info->n_repo_digests == 0) {

@@ -1,5 +1,5 @@
-/* image-store-internal: what image-store.c, image-api.c, gc.c and
- * import.c share: the store struct and a few helpers.  Internal to
+/* image-store-internal: what image-store.c, image-remove.c, image-api.c,
+ * gc.c and import.c share: the store struct and a few helpers.  Internal to
  * src/image; other folders use image-store.h. */
 #ifndef BERTH_IMAGE_IMAGE_STORE_INTERNAL_H
 #define BERTH_IMAGE_IMAGE_STORE_INTERNAL_H
@@ -25,6 +25,12 @@ void image_short_id(const struct digest *id, char out[13]);
 /* Familiar form ("busybox:latest") of a stored full reference; a string
  * that does not parse is returned as is.  Caller frees. */
 char *image_familiar(const char *full);
+
+/* A user's reference in stored form: *ret_full "docker.io/library/x:tag"
+ * (or "…@sha256:…" with *ret_kind METADATA_REF_DIGEST), *ret_repo its
+ * name; both new (caller frees) */
+int image_normalise_ref(const char *name, char **ret_full, char **ret_repo,
+			enum metadata_ref_kind *ret_kind, berth_error_t **err);
 
 /* Parse an RFC 3339 time ("2023-05-19T20:19:31.123456789Z", offsets
  * allowed) into unix nanoseconds; -1 when s is not one */

@@ -1,12 +1,9 @@
 /* image-store: opening the store, putting layers, adding images, name
- * resolution, tags, container records and `rmi` with docker's rules (moby
- * daemon/images/image_delete.go).  Invariant: blobs and layer dirs are
- * complete on disk before the transaction that references them commits;
- * layer dirs and blobs are removed only after the transaction that
- * dropped their last reference committed. */
+ * resolution, tags and container records (`rmi` is image-remove.c).
+ * Invariant: blobs and layer dirs are complete on disk before the
+ * transaction that references them commits. */
 #include "image/image-store-internal.h"
 
-#include <archive.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -260,80 +257,14 @@ static int64_t layer_size(struct image_store *s, const struct digest *chain, ber
 	return dir_size(fd, 0);
 }
 
-static bool is_compressed(const unsigned char *b, size_t n)
-{
-	static const unsigned char gz[] = { 0x1f, 0x8b }, zst[] = { 0x28, 0xb5, 0x2f, 0xfd },
-				   xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 },
-				   bz[] = { 'B', 'Z', 'h' };
-	return (n >= sizeof(gz) && memcmp(b, gz, sizeof(gz)) == 0) ||
-	       (n >= sizeof(zst) && memcmp(b, zst, sizeof(zst)) == 0) ||
-	       (n >= sizeof(xz) && memcmp(b, xz, sizeof(xz)) == 0) ||
-	       (n >= sizeof(bz) && memcmp(b, bz, sizeof(bz)) == 0);
-}
-
-/* The OCI layer type for a blob's first bytes */
-static const char *guess_media_type(const unsigned char *b, size_t n)
-{
-	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-		return OCI_MT_LAYER_GZIP;
-	if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-		return OCI_MT_LAYER_ZSTD;
-	return OCI_MT_LAYER;
-}
-
-/* sha256 of the decompressed stream read from fd (libarchive's raw format
- * runs only the decompression filters) */
-static int decompressed_digest(int fd, struct digest *ret, berth_error_t **err)
-{
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	int r = -1;
-	struct archive_entry *e;
-	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
-	cleanup_free char *buf = xmalloc(COPY_BUF_SIZE);
-	if (archive_read_open_fd(a, fd, COPY_BUF_SIZE) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		r = berth_error_fail(err, EINVAL, "decompress layer: %s", archive_error_string(a));
-		goto out;
-	}
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, buf, COPY_BUF_SIZE);
-		if (n < 0) {
-			r = berth_error_fail(err, EINVAL, "decompress layer: %s",
-					     archive_error_string(a));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		digest_hasher_update(h, buf, (size_t)n);
-	}
-	digest_hasher_final(h, ret);
-	r = 0;
-out:
-	archive_read_free(a);
-	return r;
-}
-
-/* Copy fd to a new content blob; *ret_fd is the blob opened for reading */
+/* Copy fd to a new content blob */
 static int keep_blob(struct image_store *s, int fd, struct digest *ret_digest, int64_t *ret_size,
 		     berth_error_t **err)
 {
 	cleanup_content_writer struct content_writer *w = NULL;
-	if (content_writer_begin(s->content, NULL, -1, &w, err) < 0)
+	if (content_writer_begin(s->content, NULL, -1, &w, err) < 0 ||
+	    content_writer_write_fd(w, fd, err) < 0)
 		return -1;
-	cleanup_free char *buf = xmalloc(COPY_BUF_SIZE);
-	for (;;) {
-		ssize_t n = read(fd, buf, COPY_BUF_SIZE);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return berth_error_set(err, errno, "read layer");
-		if (n == 0)
-			break;
-		if (content_writer_write(w, buf, (size_t)n, err) < 0)
-			return -1;
-	}
 	*ret_size = content_writer_size(w);
 	if (content_writer_commit(w, ret_digest, err) < 0)
 		return -1;
@@ -407,28 +338,20 @@ int image_store_put_layer(struct image_store *s, const struct digest *parent, in
 		src = data_fd;
 	}
 
-	unsigned char magic[8];
-	ssize_t n_magic = 0;
-	if (!expected_diff_id || (l.has_blob && !media_type)) {
-		n_magic = pread(src, magic, sizeof(magic), 0);
-		if (n_magic < 0)
-			return berth_error_set(err, errno, "read layer");
-	}
+	const char *blob_type = NULL;
+	if (l.has_blob || !expected_diff_id)
+		blob_type = layer_blob_media_type(src);
 	if (l.has_blob && !media_type)
-		media_type = guess_media_type(magic, (size_t)n_magic);
+		media_type = blob_type;
 	if (expected_diff_id) {
 		l.diff_id = *expected_diff_id;
+	} else if (l.has_blob && strcmp(blob_type, OCI_MT_LAYER) == 0) {
+		l.diff_id = l.blob_digest; /* an uncompressed tar is its own diff */
 	} else {
-		if (is_compressed(magic, (size_t)n_magic)) {
-			if (decompressed_digest(src, &l.diff_id, err) < 0)
-				return -1;
-		} else if (l.has_blob) {
-			l.diff_id = l.blob_digest; /* an uncompressed tar is its own diff */
-		} else {
-			size_t sz;
-			if (digest_fd(src, &l.diff_id, &sz, err) < 0)
-				return -1;
-		}
+		/* a pass of its own: the layer dir is named by the chain ID,
+		 * which the diffID decides */
+		if (layer_blob_diff_id(src, &l.diff_id, err) < 0)
+			return -1;
 		if (lseek(src, 0, SEEK_SET) < 0)
 			return berth_error_set(err, errno, "rewind layer");
 	}
@@ -457,10 +380,8 @@ int image_store_put_layer(struct image_store *s, const struct digest *parent, in
 
 /* ---- adding images -------------------------------------------------------- */
 
-/* A user's reference in stored form: *ret_full "docker.io/library/x:tag"
- * (or "…@sha256:…" with *ret_kind METADATA_REF_DIGEST), *ret_repo its name */
-static int normalise_ref(const char *name, char **ret_full, char **ret_repo,
-			 enum metadata_ref_kind *ret_kind, berth_error_t **err)
+int image_normalise_ref(const char *name, char **ret_full, char **ret_repo,
+			enum metadata_ref_kind *ret_kind, berth_error_t **err)
 {
 	cleanup_image_ref struct image_ref *ref = NULL;
 	if (image_ref_parse(name, &ref, err) < 0)
@@ -534,7 +455,7 @@ static int set_ref(struct image_store *s, const char *name, const struct digest 
 {
 	cleanup_free char *full = NULL, *repo = NULL;
 	enum metadata_ref_kind kind;
-	if (normalise_ref(name, &full, &repo, &kind, err) < 0)
+	if (image_normalise_ref(name, &full, &repo, &kind, err) < 0)
 		return -1;
 	struct digest old;
 	int moved = metadata_ref_set(s->md, kind, full, repo, id, &old, err);
@@ -645,7 +566,7 @@ int image_store_resolve(struct image_store *s, const char *name, struct digest *
 	cleanup_free char *full = NULL, *repo = NULL;
 	enum metadata_ref_kind kind;
 	cleanup_error berth_error_t *perr = NULL;
-	if (normalise_ref(name, &full, &repo, &kind, &perr) == 0) {
+	if (image_normalise_ref(name, &full, &repo, &kind, &perr) == 0) {
 		shown = image_familiar(full);
 		int r = metadata_ref_get(s->md, kind, full, &id, err);
 		if (r < 0)
@@ -720,7 +641,7 @@ int image_store_untag(struct image_store *s, const char *name, berth_error_t **e
 {
 	cleanup_free char *full = NULL, *repo = NULL;
 	enum metadata_ref_kind kind;
-	if (normalise_ref(name, &full, &repo, &kind, err) < 0)
+	if (image_normalise_ref(name, &full, &repo, &kind, err) < 0)
 		return -1;
 	if (metadata_begin(s->md, err) < 0)
 		return berth_error_wrap(err, "untag '%s'", name);
@@ -785,373 +706,4 @@ int image_store_container_remove(struct image_store *s, const char *container_id
 	image_store_drop_layers(s, &dropped);
 	metadata_chains_release(&dropped);
 	return 0;
-}
-
-/* ---- removal --------------------------------------------------------------- */
-
-void image_store_drop_layers(struct image_store *s, const struct metadata_chains *chains)
-{
-	for (size_t i = 0; i < chains->n; i++) {
-		cleanup_error berth_error_t *e = NULL;
-		if (layer_store_remove(s->layers, &chains->v[i], &e) < 0)
-			log_debug("remove layer: %s, ignoring", e->msg);
-	}
-}
-
-void image_store_drop_blobs(struct image_store *s, const struct metadata_chains *blobs)
-{
-	if (blobs->n == 0)
-		return;
-	struct metadata_chains live = { 0 };
-	cleanup_error berth_error_t *e = NULL;
-	if (metadata_blobs_live(s->md, &live, &e) < 0) {
-		log_debug("list live blobs: %s, ignoring", e->msg);
-		return;
-	}
-	for (size_t i = 0; i < blobs->n; i++) {
-		if (metadata_chains_contains(&live, &blobs->v[i]))
-			continue;
-		if (content_delete(s->content, &blobs->v[i], &e) < 0) {
-			log_debug("remove blob: %s, ignoring", e->msg);
-			berth_error_release(&e);
-		}
-	}
-	metadata_chains_release(&live);
-}
-
-static void add_record(json_t *records, const char *key, const char *value)
-{
-	json_array_append_new(records, json_pack("{s:s}", key, value));
-}
-
-static void add_chain(struct metadata_chains *c, const struct digest *d)
-{
-	size_t alloc = c->alloc;
-	c->v = xgrow(c->v, &c->alloc, c->n + 1, sizeof(*c->v));
-	c->sizes = xgrow(c->sizes, &alloc, c->n + 1, sizeof(*c->sizes));
-	c->v[c->n] = *d;
-	c->sizes[c->n] = 0;
-	c->n++;
-}
-
-static void append_chains(struct metadata_chains *dst, const struct metadata_chains *src)
-{
-	for (size_t i = 0; i < src->n; i++) {
-		add_chain(dst, &src->v[i]);
-		dst->sizes[dst->n - 1] = src->sizes[i];
-	}
-}
-
-/* Drop every tag and digest of the image, recording Untagged items */
-static int remove_all_refs(struct image_store *s, const struct image_info *info, json_t *records,
-			   berth_error_t **err)
-{
-	for (size_t i = 0; i < info->n_repo_tags; i++) {
-		if (metadata_ref_delete(s->md, METADATA_REF_TAG, info->repo_tags[i], err) < 0)
-			return -1;
-		cleanup_free char *f = image_familiar(info->repo_tags[i]);
-		add_record(records, "Untagged", f);
-	}
-	for (size_t i = 0; i < info->n_repo_digests; i++) {
-		if (metadata_ref_delete(s->md, METADATA_REF_DIGEST, info->repo_digests[i], err) < 0)
-			return -1;
-		cleanup_free char *f = image_familiar(info->repo_digests[i]);
-		add_record(records, "Untagged", f);
-	}
-	return 0;
-}
-
-enum conflict {
-	CONFLICT_CHILD = 1 << 0,
-	CONFLICT_RUNNING = 1 << 1,
-	CONFLICT_REFERENCE = 1 << 2,
-	CONFLICT_STOPPED = 1 << 3,
-	CONFLICT_HARD = CONFLICT_CHILD | CONFLICT_RUNNING,
-	CONFLICT_SOFT = CONFLICT_REFERENCE | CONFLICT_STOPPED,
-};
-
-/* docker's checkImageDeleteConflict, in its order: child images, a running
- * container, references, a stopped container.  1 and *ret_err filled when
- * there is a conflict in mask; *ret_used tells a container conflict. */
-static int check_conflict(struct image_store *s, const struct image_info *info, unsigned mask,
-			  bool *ret_used, berth_error_t **ret_err, berth_error_t **err)
-{
-	char sid[13];
-	image_short_id(&info->id, sid);
-	*ret_used = false;
-	if (mask & CONFLICT_CHILD) {
-		int n = metadata_image_children(s->md, &info->id, err);
-		if (n < 0)
-			return -1;
-		if (n > 0) {
-			berth_error_fail(ret_err, EBUSY,
-					 "conflict: unable to delete %s (cannot be forced) - image "
-					 "has dependent child images",
-					 sid);
-			return 1;
-		}
-	}
-	cleanup_free char *cid = NULL;
-	if (mask & CONFLICT_RUNNING) {
-		int r = metadata_container_using(s->md, &info->id, true, &cid, err);
-		if (r < 0)
-			return -1;
-		if (r > 0) {
-			*ret_used = true;
-			berth_error_fail(
-				ret_err, EBUSY,
-				"conflict: unable to delete %s (cannot be forced) - image is "
-				"being used by running container %.12s",
-				sid, cid);
-			return 1;
-		}
-	}
-	if ((mask & CONFLICT_REFERENCE) && info->n_repo_tags + info->n_repo_digests > 0) {
-		berth_error_fail(ret_err, EBUSY,
-				 "conflict: unable to delete %s (must be forced) - image is "
-				 "referenced in multiple repositories",
-				 sid);
-		return 1;
-	}
-	if (mask & CONFLICT_STOPPED) {
-		int r = metadata_container_using(s->md, &info->id, false, &cid, err);
-		if (r < 0)
-			return -1;
-		if (r > 0) {
-			*ret_used = true;
-			berth_error_fail(ret_err, EBUSY,
-					 "conflict: unable to delete %s (must be forced) - image is "
-					 "being used by stopped container %.12s",
-					 sid, cid);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Hand a conflict error to the caller's err */
-static int pass_error(berth_error_t **cerr, berth_error_t **err)
-{
-	int code = berth_error_code(*cerr);
-	if (err) {
-		berth_error_release(err);
-		*err = steal_pointer(cerr);
-	}
-	return code;
-}
-
-int image_store_delete_helper(struct image_store *s, const struct digest *id, bool force,
-			      bool prune, bool quiet, json_t *records,
-			      struct metadata_chains *dropped_layers, struct metadata_chains *blobs,
-			      berth_error_t **err)
-{
-	struct digest cur = *id;
-	bool first = true;
-	for (;;) {
-		cleanup_image_info struct image_info *info = NULL;
-		if (metadata_image_get(s->md, &cur, &info, err) < 0)
-			return -1;
-		unsigned mask = CONFLICT_HARD | (force ? 0 : CONFLICT_SOFT);
-		bool used;
-		cleanup_error berth_error_t *cerr = NULL;
-		int c = check_conflict(s, info, mask, &used, &cerr, err);
-		if (c < 0)
-			return -1;
-		if (c > 0) {
-			int children = metadata_image_children(s->md, &info->id, err);
-			if (children < 0)
-				return -1;
-			bool dangling = info->n_repo_tags + info->n_repo_digests == 0 &&
-					children == 0;
-			if (quiet && (!dangling || used))
-				return first ? 0 : 1;
-			return pass_error(&cerr, err);
-		}
-		if (remove_all_refs(s, info, records, err) < 0)
-			return -1;
-		add_chain(blobs, &info->id);
-		if (info->has_manifest)
-			add_chain(blobs, &info->manifest_digest);
-		for (size_t i = 0; i < info->n_layers; i++)
-			if (info->layers[i].has_blob)
-				add_chain(blobs, &info->layers[i].blob_digest);
-		if (metadata_image_delete(s->md, &info->id, err) < 0)
-			return -1;
-		char sid[DIGEST_STR_SIZE];
-		digest_format(&info->id, sid);
-		add_record(records, "Deleted", sid);
-		struct metadata_chains dropped = { 0 };
-		if (metadata_layers_delete_unused(s->md, &dropped, err) < 0)
-			return -1;
-		for (size_t i = 0; i < dropped.n; i++) {
-			char ch[DIGEST_STR_SIZE];
-			digest_format(&dropped.v[i], ch);
-			add_record(records, "Deleted", ch);
-		}
-		append_chains(dropped_layers, &dropped);
-		metadata_chains_release(&dropped);
-
-		/* docker removes untagged parents too, quietly, unless noprune */
-		if (!prune || !info->has_parent)
-			return 1;
-		int exists = metadata_image_exists(s->md, &info->parent, err);
-		if (exists <= 0)
-			return exists < 0 ? -1 : 1;
-		cur = info->parent;
-		force = false;
-		quiet = true;
-		first = false;
-	}
-}
-
-/* docker's isSingleReference: at most one tag, and every digest reference
- * in that tag's repository (or all references in one repository) */
-static bool is_single_reference(const struct image_info *info)
-{
-	size_t n = info->n_repo_tags + info->n_repo_digests;
-	if (n <= 1)
-		return n == 1;
-	if (info->n_repo_tags > 1)
-		return false;
-	cleanup_image_ref struct image_ref *single = NULL;
-	const char *first = info->n_repo_tags ? info->repo_tags[0] : info->repo_digests[0];
-	if (image_ref_parse_strict(first, &single, NULL) < 0)
-		return false;
-	for (size_t i = 0; i < info->n_repo_digests; i++) {
-		cleanup_image_ref struct image_ref *r = NULL;
-		if (image_ref_parse_strict(info->repo_digests[i], &r, NULL) < 0 ||
-		    !image_ref_same_name(r, single))
-			return false;
-	}
-	return true;
-}
-
-static bool is_id_prefix(const struct digest *id, const char *name)
-{
-	char s[DIGEST_STR_SIZE];
-	digest_format(id, s);
-	size_t n = strlen(name);
-	return (n <= strlen(s) && strncmp(s, name, n) == 0) ||
-	       (n <= DIGEST_HEX_LEN && strncmp(s + 7, name, n) == 0);
-}
-
-/* The by-reference branch of docker's ImageDelete; 1 when the untag
- * finished the job (other references remain) */
-static int remove_by_ref(struct image_store *s, const char *name, struct image_info *info,
-			 bool force, json_t *records, berth_error_t **err)
-{
-	if (!force && is_single_reference(info)) {
-		cleanup_free char *cid = NULL;
-		int r = metadata_container_using(s->md, &info->id, true, &cid, err);
-		if (r == 0)
-			r = metadata_container_using(s->md, &info->id, false, &cid, err);
-		if (r < 0)
-			return -1;
-		if (r > 0) {
-			char sid[13];
-			image_short_id(&info->id, sid);
-			return berth_error_fail(err, EBUSY,
-						"conflict: unable to remove repository reference "
-						"\"%s\" (must force) - container %.12s is using its "
-						"referenced image %s",
-						name, cid, sid);
-		}
-	}
-	cleanup_free char *full = NULL, *repo = NULL;
-	enum metadata_ref_kind kind;
-	if (normalise_ref(name, &full, &repo, &kind, err) < 0)
-		return -1;
-	int r = metadata_ref_delete(s->md, kind, full, err);
-	if (r < 0)
-		return -1;
-	cleanup_free char *f = image_familiar(full);
-	add_record(records, "Untagged", f);
-
-	/* A removed tag takes the digest references of its repository along
-	 * when no other tag of that repository is left */
-	if (kind == METADATA_REF_TAG) {
-		bool other_tag = false;
-		for (size_t i = 0; i < info->n_repo_tags; i++) {
-			cleanup_image_ref struct image_ref *t = NULL;
-			if (strcmp(info->repo_tags[i], full) == 0 ||
-			    image_ref_parse_strict(info->repo_tags[i], &t, NULL) < 0)
-				continue;
-			cleanup_free char *tn = image_ref_name(t);
-			if (strcmp(tn, repo) == 0)
-				other_tag = true;
-		}
-		for (size_t i = 0; !other_tag && i < info->n_repo_digests; i++) {
-			cleanup_image_ref struct image_ref *d = NULL;
-			if (image_ref_parse_strict(info->repo_digests[i], &d, NULL) < 0)
-				continue;
-			cleanup_free char *dn = image_ref_name(d);
-			if (strcmp(dn, repo) != 0)
-				continue;
-			if (metadata_ref_delete(s->md, METADATA_REF_DIGEST, info->repo_digests[i],
-						err) < 0)
-				return -1;
-			cleanup_free char *df = image_familiar(info->repo_digests[i]);
-			add_record(records, "Untagged", df);
-		}
-	}
-	/* re-read: the references left decide */
-	struct digest id = info->id;
-	cleanup_image_info struct image_info *now = NULL;
-	if (metadata_image_get(s->md, &id, &now, err) < 0)
-		return -1;
-	return now->n_repo_tags + now->n_repo_digests > 0 ? 1 : 0;
-}
-
-int image_store_remove(struct image_store *s, const char *name, enum image_remove_flags flags,
-		       json_t **ret, berth_error_t **err)
-{
-	bool force = flags & IMAGE_REMOVE_FORCE, prune = !(flags & IMAGE_REMOVE_NO_PRUNE);
-	struct digest id;
-	if (image_store_resolve(s, name, &id, err) < 0)
-		return -1;
-	cleanup_json json_t *records = json_array();
-	struct metadata_chains dropped = { 0 }, blobs = { 0 };
-	if (metadata_begin(s->md, err) < 0)
-		return berth_error_wrap(err, "remove image '%s'", name);
-	cleanup_image_info struct image_info *info = NULL;
-	if (metadata_image_get(s->md, &id, &info, err) < 0)
-		goto fail;
-	bool quiet = false;
-	if (!is_id_prefix(&id, name)) {
-		int r = remove_by_ref(s, name, info, force, records, err);
-		if (r < 0)
-			goto fail;
-		if (r > 0)
-			goto commit;
-		quiet = true;
-	} else if (is_single_reference(info)) {
-		unsigned mask = CONFLICT_HARD | (force ? 0 : CONFLICT_STOPPED);
-		bool used;
-		cleanup_error berth_error_t *cerr = NULL;
-		int c = check_conflict(s, info, mask, &used, &cerr, err);
-		if (c > 0)
-			pass_error(&cerr, err);
-		if (c != 0)
-			goto fail;
-		if (remove_all_refs(s, info, records, err) < 0)
-			goto fail;
-	}
-	/* by ID: the helper sees the remaining references */
-	if (image_store_delete_helper(s, &id, force, prune, quiet, records, &dropped, &blobs, err) <
-	    0)
-		goto fail;
-commit:
-	if (metadata_commit(s->md, err) < 0)
-		goto fail;
-	image_store_drop_layers(s, &dropped);
-	image_store_drop_blobs(s, &blobs);
-	metadata_chains_release(&dropped);
-	metadata_chains_release(&blobs);
-	*ret = steal_pointer(&records);
-	return 0;
-fail:
-	metadata_rollback(s->md);
-	metadata_chains_release(&dropped);
-	metadata_chains_release(&blobs);
-	return -1;
 }

@@ -1,10 +1,11 @@
 /* layer-unpack: one pass from a (compressed) layer to an overlay lower dir.
  * Two libarchive readers are chained without threads or pipes: the outer
- * one ("raw" format, gzip/zstd/none filters bid by magic) reads the fd and
- * hashes the blob bytes; the inner one (tar only, no filters) pulls the
- * decompressed bytes from the outer via its read callback, which hashes
- * them for the diffID.  After the tar's end marker the rest of the stream
- * is drained into the hash, so the diffID covers every byte.
+ * one ("raw" format, gzip/zstd/none filters bid by magic) reads the fd
+ * (and hashes the blob bytes when LAYER_UNPACK_BLOB_DIGEST asks); the
+ * inner one (tar only, no filters) pulls the decompressed bytes from the
+ * outer via its read callback, which hashes them for the diffID.  After
+ * the tar's end marker the rest of the stream is drained into the hash,
+ * so the diffID covers every byte.
  * Invariant: every name is created with an *at() call on a directory fd
  * that was reached from the layer dir by O_NOFOLLOW opens of real
  * directories, one cleaned component at a time; nothing in the layer is
@@ -30,6 +31,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "oci/image.h"
 
 #include "common/banned.h"
 
@@ -89,7 +91,8 @@ static la_ssize_t outer_read(struct archive *a, void *ud, const void **ret)
 			archive_set_error(a, errno, "read layer");
 			return -1;
 		}
-		digest_hasher_update(u->blob_hasher, u->buf, (size_t)n);
+		if (u->blob_hasher)
+			digest_hasher_update(u->blob_hasher, u->buf, (size_t)n);
 		u->blob_size += (uint64_t)n;
 		*ret = u->buf;
 		return n;
@@ -567,7 +570,7 @@ static int do_hardlink(struct unpack *u, const char *target, int pfd, const char
 	/* the target must already be in this layer: never create for it */
 	cleanup_close int tfd = walk_dir(u->dirfd, tdir, false, err);
 	if (tfd < 0) {
-		if ((*err)->errnum == ENOENT)
+		if (tfd == -ENOENT)
 			return berth_error_fail(err, ENOENT,
 						"hard link target '%.*s' is not in the layer",
 						QUOTE_MAX, target);
@@ -760,6 +763,51 @@ static void archive_freep(struct archive **a)
 		archive_read_free(*a);
 }
 
+/* ---- blobs without unpacking ------------------------------------------- */
+
+const char *layer_blob_media_type(int fd)
+{
+	unsigned char magic[4] = { 0 };
+	ssize_t n = pread(fd, magic, sizeof(magic), 0);
+	if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		return OCI_MT_LAYER_GZIP;
+	if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
+		return OCI_MT_LAYER_ZSTD;
+	return OCI_MT_LAYER;
+}
+
+int layer_blob_diff_id(int fd, struct digest *ret, berth_error_t **err)
+{
+	/* the same filters as unpack_run: a diffID computed here must be the
+	 * one an unpack of the same blob computes */
+	__attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_raw(a);
+	struct archive_entry *e;
+	if (archive_read_open_fd(a, fd, READ_BUF_SIZE) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK)
+		return berth_error_fail(err, EINVAL, "decompress layer: %s",
+					archive_error_string(a) ? archive_error_string(a) :
+								  "empty layer");
+	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
+	const void *blk;
+	size_t len;
+	la_int64_t off;
+	for (;;) {
+		int r = archive_read_data_block(a, &blk, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return berth_error_fail(err, EINVAL, "decompress layer: %s",
+						archive_error_string(a) ? archive_error_string(a) :
+									  "unknown error");
+		digest_hasher_update(h, blk, len);
+	}
+	digest_hasher_final(h, ret);
+	return 0;
+}
+
 static int archive_fail(struct unpack *u, struct archive *a, const char *what, berth_error_t **err)
 {
 	if (u->io_what)
@@ -838,7 +886,8 @@ static int unpack_run(struct unpack *u, const struct layer_unpack_options *opts,
 
 	struct layer_unpack_result res = { 0 };
 	digest_hasher_final(u->tar_hasher, &res.diff_id);
-	digest_hasher_final(u->blob_hasher, &res.blob_digest);
+	if (u->blob_hasher)
+		digest_hasher_final(u->blob_hasher, &res.blob_digest);
 	if (opts && opts->diff_id && digest_verify(opts->diff_id, &res.diff_id, "diffID", err) < 0)
 		return berth_error_code(*err);
 	res.tar_size = u->tar_size;
@@ -859,7 +908,6 @@ int layer_unpack(int fd, int dirfd, const struct layer_unpack_options *opts,
 		.dirfd = dirfd,
 		.parent_fd = -1,
 		.parent_path = STRBUF_INIT,
-		.blob_hasher = digest_hasher_new(),
 		.tar_hasher = digest_hasher_new(),
 		.buf = xmalloc(READ_BUF_SIZE),
 	};
@@ -868,6 +916,8 @@ int layer_unpack(int fd, int dirfd, const struct layer_unpack_options *opts,
 		u.flags = opts->flags;
 	}
 	limits_default(&u.lim);
+	if (u.flags & LAYER_UNPACK_BLOB_DIGEST)
+		u.blob_hasher = digest_hasher_new();
 	u.chown = !(u.flags & LAYER_UNPACK_NO_CHOWN) && geteuid() == 0;
 	int r = unpack_run(&u, opts, ret, err);
 	unpack_release(&u);

@@ -22,6 +22,10 @@ enum layer_unpack_flags {
 	LAYER_UNPACK_DEVICES = 1 << 0,
 	/* Do not chown (unprivileged unpack); implied when not root */
 	LAYER_UNPACK_NO_CHOWN = 1 << 1,
+	/* Also hash the bytes read from fd into blob_digest: a second
+	 * sha256 pass that callers who already know the blob's digest (every
+	 * store path: the blob was verified when it was written) skip */
+	LAYER_UNPACK_BLOB_DIGEST = 1 << 2,
 };
 
 /* Caps on what a layer may hold; 0 in a field means the default */
@@ -47,7 +51,8 @@ struct layer_unpack_options {
 
 struct layer_unpack_result {
 	struct digest diff_id;     /* sha256 of the uncompressed tar stream */
-	struct digest blob_digest; /* sha256 of the bytes read from fd */
+	struct digest blob_digest; /* sha256 of the bytes read from fd, with
+				    * LAYER_UNPACK_BLOB_DIGEST (else zero) */
 	uint64_t tar_size;         /* uncompressed tar bytes */
 	uint64_t blob_size;        /* bytes read from fd */
 	uint64_t content_size;     /* sum of regular file sizes */
@@ -62,6 +67,14 @@ struct layer_unpack_result {
  * dir for this reason).  *ret (may be NULL) is filled on success. */
 int layer_unpack(int fd, int dirfd, const struct layer_unpack_options *opts,
 		 struct layer_unpack_result *ret, berth_error_t **err);
+
+/* The OCI media type of a layer blob by its first bytes (pread at offset
+ * 0, fd not owned): OCI_MT_LAYER_GZIP, OCI_MT_LAYER_ZSTD, else OCI_MT_LAYER */
+const char *layer_blob_media_type(int fd);
+/* The diffID of a layer blob: sha256 of what layer_unpack would read as
+ * the tar (gzip and zstd undone, anything else as it is), read from fd
+ * (not owned) to EOF from its current offset */
+int layer_blob_diff_id(int fd, struct digest *ret, berth_error_t **err);
 
 /* opendir(3) of name under dirfd, opened O_RDONLY | O_DIRECTORY |
  * O_CLOEXEC | extra_flags; NULL with errno set on failure.  The DIR owns

@@ -984,9 +984,10 @@ int metadata_integrity_check(struct metadata *md, berth_error_t **err)
 	return 0;
 }
 
+const char *metadata_test_crash_at;
+
 void metadata_crash_point(const char *point)
 {
-	const char *want = getenv("BERTH_TEST_CRASH_AT");
-	if (want && strcmp(want, point) == 0)
+	if (metadata_test_crash_at && strcmp(metadata_test_crash_at, point) == 0)
 		raise(SIGKILL);
 }

@@ -140,9 +140,12 @@ int metadata_integrity_check(struct metadata *md, berth_error_t **err);
 
 /* ---- crash tests -------------------------------------------------------- */
 
-/* When the environment variable BERTH_TEST_CRASH_AT equals point, the
- * process kills itself with SIGKILL (for the crash-safety tests; points:
- * "blob-written", "layer-unpacked", "before-commit", "after-commit") */
+/* When metadata_test_crash_at equals point, the process kills itself
+ * with SIGKILL (for the crash-safety tests; points: "blob-written",
+ * "layer-unpacked", "before-commit", "after-commit").  Only a test sets
+ * the variable (in a forked child); NULL, the default, disables it, so no
+ * environment or input can reach this in the daemon. */
+extern const char *metadata_test_crash_at;
 void metadata_crash_point(const char *point);
 
 #endif

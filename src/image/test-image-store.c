@@ -20,6 +20,7 @@
 #include "common/xalloc.h"
 #include "image/image-store.h"
 #include "image/import.h"
+#include "image/metadata.h"
 #include "image/test-tar.h"
 
 struct fixture {
@@ -315,6 +316,13 @@ static void test_tag_move_list_prune(void **state)
 	assert_true(image_store_list(f->s, flt, &l, &err) < 0);
 	assert_int_equal(err->errnum, EINVAL);
 
+	/* a duration whose seconds overflow is refused, not wrapped */
+	json_decref(flt);
+	berth_error_release(&err);
+	flt = json_pack("{s:[s]}", "until", "9000000000000000h");
+	assert_true(image_store_list(f->s, flt, &l, &err) < 0);
+	assert_int_equal(err->errnum, EINVAL);
+
 	cleanup_json json_t *p = NULL;
 	check_ok(image_store_prune(f->s, NULL, &p, &err), err);
 	json_t *del = json_object_get(p, "ImagesDeleted");
@@ -428,8 +436,7 @@ static int run_child(const char *root, const char *tar, size_t len, const char *
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (crash_at)
-			setenv("BERTH_TEST_CRASH_AT", crash_at, 1);
+		metadata_test_crash_at = crash_at;
 		struct image_store *s = NULL;
 		berth_error_t *err = NULL;
 		if (image_store_open(root, 0, &s, &err) < 0)

@@ -17,6 +17,7 @@
 #include "common/xalloc.h"
 #include "image/layer-unpack.h"
 #include "image/test-tar.h"
+#include "oci/image.h"
 
 struct fixture {
 	char *base;  /* tmpdir: layer/ and sentinel/ */
@@ -144,7 +145,7 @@ static void run_basic(void **state, enum tar_compression c)
 	cleanup_free char *blob = basic_tar(c, &blen);
 	cleanup_free char *plain = basic_tar(TAR_PLAIN, &plen);
 	struct digest diff_id = tar_digest(plain, plen);
-	struct layer_unpack_options o = { .diff_id = &diff_id };
+	struct layer_unpack_options o = { .diff_id = &diff_id, .flags = LAYER_UNPACK_BLOB_DIGEST };
 	struct layer_unpack_result res;
 	cleanup_error berth_error_t *err = NULL;
 	int r = unpack_opts(f, blob, blen, &o, &res, &err);
@@ -157,6 +158,17 @@ static void run_basic(void **state, enum tar_compression c)
 	assert_int_equal(res.tar_size, plen);
 	check_basic(f);
 	assert_intact(f);
+
+	/* the diffID without unpacking is the one the unpack computed */
+	cleanup_close int fd = tar_memfd(blob, blen);
+	struct digest got;
+	if (layer_blob_diff_id(fd, &got, &err) < 0)
+		fail_msg("diffID: %s", err->msg);
+	assert_true(digest_equal(&got, &diff_id));
+	static const char *const types[] = {
+		[TAR_PLAIN] = OCI_MT_LAYER, [TAR_GZIP] = OCI_MT_LAYER_GZIP, [TAR_ZSTD] = OCI_MT_LAYER_ZSTD
+	};
+	assert_string_equal(layer_blob_media_type(fd), types[c]);
 }
 
 static void test_plain(void **state)
@@ -299,6 +311,8 @@ static void test_hardlink_escape(void **state)
 	tar_add_hardlink(tb, "passwd", "/etc/passwd");
 	size_t len;
 	char *tar = tar_builder_finish(tb, &len);
+	/* refused the same way when the caller takes no error */
+	assert_true(unpack_opts(f, tar, len, NULL, NULL, NULL) < 0);
 	expect_refused(f, tar, len, "is not in the layer");
 
 	tb = tar_builder_new(TAR_PLAIN);
