@@ -13,27 +13,9 @@
 #   BERTH_BUILD=dir picks the build (default build/).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-RUNS=3 LAYER_MB=40 KEEP=0
-while getopts n:s:k opt; do
-	case $opt in
-	n) RUNS=$OPTARG ;;
-	s) LAYER_MB=$OPTARG ;;
-	k) KEEP=1 ;;
-	*) echo "usage: $0 [-n RUNS] [-s LAYER_MB] [-k]" >&2; exit 2 ;;
-	esac
-done
-[ "$(id -u)" -eq 0 ] || { echo "bench/pull: needs root (overlay layers, podman)" >&2; exit 1; }
-
-export BERTH_BUILD=${BERTH_BUILD:-$repo/build}
-export BERTH_REPO=$repo
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
-[ -x "$IMAGE_TOOL" ] || { echo "bench/pull: build first ($IMAGE_TOOL)" >&2; exit 1; }
-# shellcheck source=../../tests/helpers/interop.bash
-. "$repo/tests/helpers/interop.bash"
-# shellcheck source=../../tests/helpers/registry.bash
-. "$repo/tests/helpers/registry.bash"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_init pull 3 40 'overlay layers, podman' "$@"
 
 REG_DIR=$(mktemp -d /tmp/berth-bench-pull.XXXXXX)
 export REG_DIR
@@ -45,11 +27,8 @@ cleanup()
 }
 trap cleanup EXIT
 
+bench_registry_image pull "$REG_DIR/oci"
 PORT=$(registry_start open)
-INTEROP_IMAGE=localhost/bench:pull interop_make_image_tar "$REG_DIR/img" >/dev/null
-"$IMAGE_TOOL" --root "$REG_DIR/src" load "$REG_DIR/img/busybox.tar" >/dev/null
-"$IMAGE_TOOL" --root "$REG_DIR/src" save --format oci-dir "$REG_DIR/oci" localhost/bench:pull >/dev/null
-python3 "$repo/tests/helpers/add-layers.py" "$REG_DIR/oci" 3 $((LAYER_MB * 1000 * 1000))
 REF=127.0.0.1:$PORT/bench/pull:1
 skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/oci" "docker://$REF"
 echo "image: $(du -sh "$REG_DIR/oci/blobs" | cut -f1) in 4 layers at $REF" >&2
@@ -90,14 +69,10 @@ for ((i = 0; i < RUNS; i++)); do
 	done
 done
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-berth=$(median "${T[berth]}")
+berth=$(bench_median "${T[berth]}")
 printf '%-14s %8s %8s\n' puller median vs-berth
 for who in "${PULLERS[@]}"; do
-	m=$(median "${T[$who]}")
+	m=$(bench_median "${T[$who]}")
 	printf '%-14s %8.3f %8.2f   (runs: %s)\n' "$who" "$m" "$(echo "$m / $berth" | bc -l)" "${T[$who]}"
 done
 echo "target (DESIGN.md): berth <= 1.0 s with unpacking"

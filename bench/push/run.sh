@@ -13,27 +13,9 @@
 #   BERTH_BUILD=dir picks the build (default build/).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-RUNS=3 LAYER_MB=40 KEEP=0
-while getopts n:s:k opt; do
-	case $opt in
-	n) RUNS=$OPTARG ;;
-	s) LAYER_MB=$OPTARG ;;
-	k) KEEP=1 ;;
-	*) echo "usage: $0 [-n RUNS] [-s LAYER_MB] [-k]" >&2; exit 2 ;;
-	esac
-done
-[ "$(id -u)" -eq 0 ] || { echo "bench/push: needs root (image store, podman)" >&2; exit 1; }
-
-export BERTH_BUILD=${BERTH_BUILD:-$repo/build}
-export BERTH_REPO=$repo
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
-[ -x "$IMAGE_TOOL" ] || { echo "bench/push: build first ($IMAGE_TOOL)" >&2; exit 1; }
-# shellcheck source=../../tests/helpers/interop.bash
-. "$repo/tests/helpers/interop.bash"
-# shellcheck source=../../tests/helpers/registry.bash
-. "$repo/tests/helpers/registry.bash"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_init push 3 40 'image store, podman' "$@"
 
 REG_DIR=$(mktemp -d /tmp/berth-bench-push.XXXXXX)
 export REG_DIR
@@ -46,10 +28,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-INTEROP_IMAGE=localhost/bench:push interop_make_image_tar "$REG_DIR/img" >/dev/null
-"$IMAGE_TOOL" --root "$REG_DIR/tmp" load "$REG_DIR/img/busybox.tar" >/dev/null
-"$IMAGE_TOOL" --root "$REG_DIR/tmp" save --format oci-dir "$REG_DIR/oci" localhost/bench:push >/dev/null
-python3 "$repo/tests/helpers/add-layers.py" "$REG_DIR/oci" 3 $((LAYER_MB * 1000 * 1000))
+bench_registry_image push "$REG_DIR/oci"
 # berth's store gets the 4-layer image with its blobs (load keeps them)
 "$IMAGE_TOOL" --root "$REG_DIR/src" load-oci-dir "$REG_DIR/oci" --name localhost/bench >/dev/null
 SRC=$("$IMAGE_TOOL" --root "$REG_DIR/src" list | jq -r '.[0].Id')
@@ -91,14 +70,10 @@ for ((i = 0; i < RUNS; i++)); do
 	done
 done
 
-median()
-{
-	tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-berth=$(median "${T[berth]}")
+berth=$(bench_median "${T[berth]}")
 printf '%-14s %8s %8s\n' pusher median vs-berth
 for who in "${PUSHERS[@]}"; do
-	m=$(median "${T[$who]}")
+	m=$(bench_median "${T[$who]}")
 	printf '%-14s %8.3f %8.2f   (runs: %s)\n' "$who" "$m" "$(echo "$m / $berth" | bc -l)" "${T[$who]}"
 done
 echo "target: berth <= 1.2 s"

@@ -277,6 +277,26 @@ void auth_state_release(struct auth_state *a)
 	memset(a, 0, sizeof(*a));
 }
 
+void auth_state_copy(struct auth_state *dst, const struct auth_state *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->scheme = src->scheme;
+	dst->realm = xstrdup(src->realm);
+	dst->service = xstrdup(src->service);
+	dst->creds.username = xstrdup(src->creds.username);
+	dst->creds.password = xstrdup(src->creds.password);
+	dst->creds.identity_token = xstrdup(src->creds.identity_token);
+	dst->http_flags = src->http_flags;
+	if (src->n_tokens) {
+		dst->tokens = xcalloc(src->n_tokens, sizeof(*dst->tokens));
+		for (size_t i = 0; i < src->n_tokens; i++)
+			dst->tokens[i] = (struct auth_token){ xstrdup(src->tokens[i].scope),
+							      xstrdup(src->tokens[i].token),
+							      src->tokens[i].expires };
+		dst->n_tokens = src->n_tokens;
+	}
+}
+
 int auth_state_challenge(struct auth_state *a, const struct http_headers *h, char **ret_scope,
 			 berth_error_t **err)
 {

@@ -76,6 +76,10 @@ struct auth_state {
 /* Takes ownership of *creds' strings (creds is zeroed); creds may be NULL */
 void auth_state_init(struct auth_state *a, struct auth_creds *creds);
 void auth_state_release(struct auth_state *a);
+/* A deep copy of src into dst (uninitialised): scheme, credentials and
+ * cached tokens, so that another session skips the 401 and token round
+ * trips src already made */
+void auth_state_copy(struct auth_state *dst, const struct auth_state *src);
 
 /* Learn the scheme from a 401 response's WWW-Authenticate headers:
  * Bearer is preferred over Basic, as docker does.  EACCES when there is no

@@ -9,10 +9,16 @@
 
 /* Perform req with the session's authentication loop (a 401 is answered
  * once, with fresh credentials for scope; a second one is EACCES).
- * req->authorization is set and cleared here.  Any other HTTP status is a
+ * req->authorization is set and cleared here, and only for a URL of the
+ * registry's own origin: an upload Location on another host gets none.  Any other HTTP status is a
  * success; *ret is filled only then (caller releases). */
 int registry_client_do(struct registry_client *c, struct http_request *req, const char *scope,
 		       struct http_response *ret, berth_error_t **err);
+
+/* registry_blob_exists with the token scope to use (push asks with its
+ * "pull,push" scope, so that one token serves the whole push) */
+int registry_blob_head(struct registry_client *c, const struct digest *d, const char *scope,
+		       uint64_t *ret_size, berth_error_t **err);
 
 /* Borrowed, valid while c is: "http://127.0.0.1:5000" (no final slash),
  * the repository ("test/busybox"; NULL for a registry-wide session) */

@@ -24,6 +24,7 @@ struct registry_client {
 	char *base;       /* "https://registry-1.docker.io" */
 	char *repository; /* NULL for a registry-wide session (login) */
 	char *pull_scope; /* "repository:<repository>:pull" */
+	char *certs_dir;  /* NULL: HTTP_DEFAULT_CERTS_DIR */
 	struct http_client *http;
 	struct auth_state auth;
 };
@@ -33,6 +34,22 @@ void registry_manifest_release(struct registry_manifest *m)
 	free(m->media_type);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
+}
+
+/* A session around http (takes ownership) with everything but the
+ * authentication state */
+static struct registry_client *client_make(const char *domain, const char *base,
+					   const char *repository, const char *certs_dir,
+					   struct http_client *http)
+{
+	struct registry_client *c = xzalloc(sizeof(*c));
+	c->domain = xstrdup(domain);
+	c->base = xstrdup(base);
+	c->repository = xstrdup(repository);
+	c->pull_scope = repository ? xasprintf("repository:%s:pull", repository) : NULL;
+	c->certs_dir = xstrdup(certs_dir);
+	c->http = http;
+	return c;
 }
 
 struct registry_client *registry_client_new(const char *domain, const char *repository,
@@ -65,19 +82,28 @@ struct registry_client *registry_client_new(const char *domain, const char *repo
 			return NULL;
 		}
 	}
-	struct registry_client *c = xzalloc(sizeof(*c));
 	const char *endpoint = domain;
 	if (strcmp(domain, IMAGE_REF_DEFAULT_DOMAIN) == 0 ||
 	    strcmp(domain, IMAGE_REF_LEGACY_DOMAIN) == 0)
 		endpoint = REGISTRY_DOCKER_IO_ENDPOINT;
-	c->domain = xstrdup(domain);
-	c->base = xasprintf("%s://%s", (opts->flags & REGISTRY_INSECURE) ? "http" : "https",
-			    endpoint);
-	c->repository = xstrdup(repository);
-	c->pull_scope = repository ? xasprintf("repository:%s:pull", repository) : NULL;
-	c->http = http;
+	cleanup_free char *base = xasprintf("%s://%s",
+					    (opts->flags & REGISTRY_INSECURE) ? "http" : "https",
+					    endpoint);
+	struct registry_client *c = client_make(domain, base, repository, opts->certs_dir, http);
 	auth_state_init(&c->auth, &creds);
 	return c;
+}
+
+struct registry_client *registry_client_dup(const struct registry_client *c, berth_error_t **err)
+{
+	struct http_options hopts = { .certs_dir = c->certs_dir };
+	struct http_client *http = http_client_new(&hopts, err);
+	if (!http)
+		return NULL;
+	struct registry_client *d =
+		client_make(c->domain, c->base, c->repository, c->certs_dir, http);
+	auth_state_copy(&d->auth, &c->auth);
+	return d;
 }
 
 void registry_client_free(struct registry_client *c)
@@ -88,6 +114,7 @@ void registry_client_free(struct registry_client *c)
 	free(c->base);
 	free(c->repository);
 	free(c->pull_scope);
+	free(c->certs_dir);
 	http_client_free(c->http);
 	auth_state_release(&c->auth);
 	free(c);
@@ -123,6 +150,13 @@ static int client_request(struct registry_client *c, struct http_request *req, c
 {
 	const char *method = req->method ? req->method : "GET";
 
+	/* Credentials go only to the registry's own origin, as docker's
+	 * per-host challenge manager decides: an upload Location may point at
+	 * object storage on another host, which must never see the token */
+	if (!http_same_origin(req->url, c->base)) {
+		req->authorization = NULL;
+		return http_do(c->http, req, ret, err);
+	}
 	for (int round = 0; round < 2; round++) {
 		cleanup_free char *authz = NULL;
 		struct http_response resp = { 0 };
@@ -273,8 +307,8 @@ static char *blob_url(const struct registry_client *c, const struct digest *d)
 	return xasprintf("%s/v2/%s/blobs/%s", c->base, c->repository, ds);
 }
 
-int registry_blob_exists(struct registry_client *c, const struct digest *d, uint64_t *ret_size,
-			 berth_error_t **err)
+int registry_blob_head(struct registry_client *c, const struct digest *d, const char *scope,
+		       uint64_t *ret_size, berth_error_t **err)
 {
 	if (!c->repository)
 		return berth_error_fail(err, EINVAL, "a blob needs a repository");
@@ -282,7 +316,7 @@ int registry_blob_exists(struct registry_client *c, const struct digest *d, uint
 	cleanup_http_response struct http_response resp = { 0 };
 	struct http_request req = { .method = "HEAD", .url = url, .flags = HTTP_IDEMPOTENT };
 
-	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
+	if (client_request(c, &req, scope, &resp, err) < 0)
 		return berth_error_wrap(err, "check blob");
 	if (resp.status == 404)
 		return 0;
@@ -302,6 +336,38 @@ int registry_blob_exists(struct registry_client *c, const struct digest *d, uint
 	return 1;
 }
 
+int registry_blob_exists(struct registry_client *c, const struct digest *d, uint64_t *ret_size,
+			 berth_error_t **err)
+{
+	return registry_blob_head(c, d, c->pull_scope, ret_size, err);
+}
+
+int registry_blob_fetch(struct registry_client *c, const struct digest *d, http_sink_fn sink,
+			void *sink_data, berth_error_t **err)
+{
+	if (!c->repository)
+		return berth_error_fail(err, EINVAL, "a blob needs a repository");
+	cleanup_free char *url = blob_url(c, d);
+	cleanup_http_response struct http_response resp = { 0 };
+	struct http_request req = {
+		.url = url, .sink = sink, .sink_data = sink_data, .flags = HTTP_IDEMPOTENT
+	};
+	char ds[DIGEST_STR_SIZE];
+	digest_format(d, ds);
+
+	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
+		return berth_error_wrap(err, "get blob %s", ds);
+	if (resp.status == 404)
+		return berth_error_fail(err, ENOENT, "get blob %s: not found in '%s'", ds,
+					c->repository);
+	if (resp.status != 200) {
+		cleanup_free char *why = response_reason(&resp);
+		return berth_error_fail(err, EPROTO, "get blob %s: GET %s: %s", ds, url, why);
+	}
+	return 0;
+}
+
+/* registry_blob_get's sink: hash and count, then hand on */
 struct blob_sink {
 	struct digest_hasher *h;
 	uint64_t size;
@@ -320,31 +386,17 @@ static int blob_sink_cb(const void *data, size_t len, void *userdata, berth_erro
 int registry_blob_get(struct registry_client *c, const struct digest *d, http_sink_fn sink,
 		      void *sink_data, uint64_t *ret_size, berth_error_t **err)
 {
-	if (!c->repository)
-		return berth_error_fail(err, EINVAL, "a blob needs a repository");
-	cleanup_free char *url = blob_url(c, d);
-	cleanup_http_response struct http_response resp = { 0 };
 	cleanup_hasher struct digest_hasher *h = digest_hasher_new();
 	struct blob_sink b = { .h = h, .sink = sink, .data = sink_data };
-	struct http_request req = {
-		.url = url, .sink = blob_sink_cb, .sink_data = &b, .flags = HTTP_IDEMPOTENT
-	};
-	char ds[DIGEST_STR_SIZE];
-	digest_format(d, ds);
-
-	if (client_request(c, &req, c->pull_scope, &resp, err) < 0)
-		return berth_error_wrap(err, "get blob %s", ds);
-	if (resp.status == 404)
-		return berth_error_fail(err, ENOENT, "get blob %s: not found in '%s'", ds,
-					c->repository);
-	if (resp.status != 200) {
-		cleanup_free char *why = response_reason(&resp);
-		return berth_error_fail(err, EPROTO, "get blob %s: GET %s: %s", ds, url, why);
-	}
+	if (registry_blob_fetch(c, d, blob_sink_cb, &b, err) < 0)
+		return -1;
 	struct digest got;
 	digest_hasher_final(h, &got);
-	if (digest_verify(d, &got, "blob", err) < 0)
+	if (digest_verify(d, &got, "blob", err) < 0) {
+		char ds[DIGEST_STR_SIZE];
+		digest_format(d, ds);
 		return berth_error_wrap(err, "get blob %s", ds);
+	}
 	if (ret_size)
 		*ret_size = b.size;
 	return 0;

@@ -42,6 +42,12 @@ struct registry_client;
 struct registry_client *registry_client_new(const char *domain, const char *repository,
 					    const struct registry_options *opts,
 					    berth_error_t **err);
+/* Another session like c (same registry, repository and options) that
+ * starts with c's authentication: its scheme, credentials and cached
+ * tokens, so it makes no 401 round trip and fetches no token c already
+ * holds.  For one session per download thread: call it on the thread that
+ * owns c, before the other thread uses the copy. */
+struct registry_client *registry_client_dup(const struct registry_client *c, berth_error_t **err);
 void registry_client_free(struct registry_client *c);
 static inline void registry_client_freep(struct registry_client **c)
 {
@@ -80,6 +86,12 @@ int registry_blob_exists(struct registry_client *c, const struct digest *d, uint
  * *ret_size (may be NULL) gets the byte count. */
 int registry_blob_get(struct registry_client *c, const struct digest *d, http_sink_fn sink,
 		      void *sink_data, uint64_t *ret_size, berth_error_t **err);
+
+/* GET a blob, streaming it to sink, without verifying it: only for a sink
+ * that verifies what it got against d itself (a content_writer begun with
+ * d), so that the bytes are hashed once.  ENOENT when absent. */
+int registry_blob_fetch(struct registry_client *c, const struct digest *d, http_sink_fn sink,
+			void *sink_data, berth_error_t **err);
 
 /* What `docker login` does: check username/password against host's /v2/
  * and, when they work, store them (credentials_store) in opts->config_dir.

@@ -366,9 +366,13 @@ int credentials_erase(const char *config_dir, const char *host, berth_error_t **
 				"erase credentials for '%s': docker-credential-%s erase: exit status %d: %.200s",
 				host, helper, st, out);
 	}
+	/* the entry credentials_get would use, whatever form its key has
+	 * ("https://host/v1/"), so that no credentials outlive a logout */
 	json_t *auths = json_object_get(cfg, "auths");
-	if (json_is_object(auths) && json_object_get(auths, key)) {
-		json_object_del(auths, key);
+	const char *found = NULL;
+	if (json_is_object(auths) && auths_find(auths, key, &found)) {
+		cleanup_free char *k = xstrdup(found);
+		json_object_del(auths, k);
 		removed = 1;
 		if (config_save(path, cfg, err) < 0)
 			return berth_error_wrap(err, "erase credentials for '%s'", host);

@@ -291,8 +291,7 @@ static int attempt(struct http_client *c, const struct http_request *req, const 
 	return 0;
 }
 
-/* A broken connection that a retry may cure */
-static bool transient(int errnum)
+bool http_error_transient(int errnum)
 {
 	switch (errnum) {
 	case ECONNRESET:
@@ -307,8 +306,7 @@ static bool transient(int errnum)
 	}
 }
 
-/* Backoff before retry n (1-based): 200 ms, 400 ms, 800 ms, ... capped */
-static void backoff(int n)
+void http_backoff(int n)
 {
 	long ms = 100L << (n < 5 ? n : 5);
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -316,7 +314,7 @@ static void backoff(int n)
 		;
 }
 
-static bool same_origin(const char *a, const char *b)
+bool http_same_origin(const char *a, const char *b)
 {
 	bool same = false;
 	CURLU *ua = curl_url(), *ub = curl_url();
@@ -380,7 +378,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 		if (r >= 0)
 			curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 		bool retry = tries < max_retries && !t.streamed &&
-			     (r < 0 ? transient(-r) : status >= 500 && status != 501);
+			     (r < 0 ? http_error_transient(-r) : status >= 500 && status != 501);
 		if (retry) {
 			tries++;
 			log_debug("registry: %s %s: %s, retry %d of %d", method, url,
@@ -388,7 +386,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 			if (r < 0)
 				berth_error_release(err);
 			transfer_release(&t);
-			backoff(tries);
+			http_backoff(tries);
 			hops--;
 			continue;
 		}
@@ -411,7 +409,7 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 				return berth_error_wrap(err, "%s %s", method, url);
 			/* Credentials stay with their origin: blob redirects go to
 			 * storage that must never see the registry's token */
-			if (authorization && !same_origin(url, next)) {
+			if (authorization && !http_same_origin(url, next)) {
 				log_debug(
 					"registry: redirect to another origin, dropping credentials");
 				authorization = NULL;

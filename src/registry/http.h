@@ -100,6 +100,15 @@ static inline void http_client_freep(struct http_client **c)
 int http_do(struct http_client *c, const struct http_request *req, struct http_response *ret,
 	    berth_error_t **err);
 
+/* A transport failure (errnum as in err->errnum: a broken, refused, reset
+ * or timed-out connection) that another attempt may cure */
+bool http_error_transient(int errnum);
+/* Sleep before retry n (1-based): 200 ms, 400 ms, ... capped at 3.2 s */
+void http_backoff(int n);
+/* Same scheme, host and port (the default port when the URL has none):
+ * where credentials may go */
+bool http_same_origin(const char *a, const char *b);
+
 /* "host:port" of an absolute URL as certs.d names it (the port only when
  * the URL has one); caller frees.  NULL with *err on a bad URL. */
 char *http_url_hostport(const char *url, berth_error_t **err);

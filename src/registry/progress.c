@@ -75,6 +75,15 @@ void progress_bytes(struct progress *p, const char *id, const char *status, int6
 	emit(p, msg);
 }
 
+void progress_aux(struct progress *p, json_t *aux)
+{
+	if (!p->fn) {
+		json_decref(aux);
+		return;
+	}
+	emit(p, json_pack("{s:{}, s:o}", "progressDetail", "aux", aux));
+}
+
 void progress_error(struct progress *p, const berth_error_t *e)
 {
 	if (!p->fn)

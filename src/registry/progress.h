@@ -38,6 +38,9 @@ void progress_statusf(struct progress *p, const char *id, const char *fmt, ...)
  * ("Downloading", "Extracting"); total <= 0 when unknown */
 void progress_bytes(struct progress *p, const char *id, const char *status, int64_t current,
 		    int64_t total);
+/* {"progressDetail": {}, "aux": aux}: docker's machine-readable result
+ * (push: {"Tag","Digest","Size"}).  Takes ownership of aux. */
+void progress_aux(struct progress *p, json_t *aux);
 /* {"errorDetail": {"message": …}, "error": …}: how a stream that already
  * answered 200 reports a failure (the docker CLI then exits 1) */
 void progress_error(struct progress *p, const berth_error_t *e);

@@ -1,9 +1,11 @@
 /* pull: registry_pull (see pull.h).  The main thread resolves the manifest
  * and the config, then starts up to `concurrency` download threads, each
  * with its own registry_client (a client is one curl easy handle and is
- * never shared).  They take layers in manifest order from a shared queue
- * and stream each into a content_writer: hashed as the bytes arrive,
- * refused at once past the descriptor's size, verified at the end.  The
+ * never shared), a copy of the main one that keeps its token.  They take
+ * layers in manifest order from a shared queue and stream each into a
+ * content_writer: hashed as the bytes arrive (once: the client does not
+ * hash them again), refused at once past the descriptor's size, verified
+ * at the end.  The
  * main thread waits for layer 0, extracts it from the content store while
  * the others still download, then layer 1, and so on, so extraction
  * overlaps the downloads and only the main thread touches the layer store
@@ -97,10 +99,11 @@ static int download_blob(struct pull_ctx *ctx, struct registry_client *client,
 	if (content_writer_begin(ctx->content, &desc->digest, desc->size, &w, err) < 0)
 		return -1;
 	struct download_sink d = { .ctx = ctx, .desc = desc, .job = job, .w = w };
-	if (registry_blob_get(client, &desc->digest, download_sink_cb, &d, NULL, err) < 0)
+	if (registry_blob_fetch(client, &desc->digest, download_sink_cb, &d, err) < 0)
 		return -1;
 	if (job)
 		progress_status(ctx->progress, job->short_id, "Verifying Checksum");
+	/* the writer was begun with the digest and size: this verifies */
 	if (content_writer_commit(w, NULL, err) < 0)
 		return -1;
 	if (job)
@@ -331,7 +334,7 @@ static int extract_layer(struct pull_state *st, struct pull_ctx *ctx, struct ima
 }
 
 static int pull_layers(struct pull_state *st, struct pull_ctx *ctx, struct image_store *s,
-		       const struct pull_options *opts, unsigned concurrency, berth_error_t **err)
+		       unsigned concurrency, berth_error_t **err)
 {
 	size_t n = st->manifest->n_layers;
 	struct layer_store *ls = image_store_layers(s);
@@ -373,10 +376,11 @@ static int pull_layers(struct pull_state *st, struct pull_ctx *ctx, struct image
 	struct worker *wk = xcalloc(n_workers ? n_workers : 1, sizeof(*wk));
 	for (size_t i = 0; i < n_workers; i++) {
 		wk[i].ctx = ctx;
-		/* made here, on one thread: curl's global init is not
-		 * thread-safe, and credentials are read from disk */
-		wk[i].client =
-			registry_client_new(st->ref->domain, st->ref->path, opts->registry, err);
+		/* made here, on one thread (curl's global init is not
+		 * thread-safe), from the main session: its credentials and
+		 * token come along, so no worker repeats the 401 and token
+		 * round trips or runs a credential helper again */
+		wk[i].client = registry_client_dup(st->client, err);
 		if (!wk[i].client) {
 			workers_finish(ctx, wk, i, true);
 			return -1;
@@ -434,7 +438,7 @@ static int pull_do(struct pull_state *st, struct pull_ctx *ctx, struct image_sto
 	digest_format(&m->digest, md);
 	if (oci_image_manifest_parse(m->data, m->len, m->media_type, 0, &st->manifest, err) < 0)
 		return berth_error_wrap(err, "manifest %s", md);
-	if (fetch_config(st, ctx, err) < 0 || pull_layers(st, ctx, s, opts, concurrency, err) < 0)
+	if (fetch_config(st, ctx, err) < 0 || pull_layers(st, ctx, s, concurrency, err) < 0)
 		return -1;
 
 	/* the documents last, so that a manifest blob means a finished pull */

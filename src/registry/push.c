@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -34,7 +33,7 @@ struct push_ctx {
 	char **mount_from;              /* other repositories of the registry, NULL-terminated */
 	size_t n_mount_from;
 	uint64_t chunk_size;
-	const struct push_options *opts;
+	struct progress progress;
 };
 
 /* One blob to push: its bytes are fd (owned) of size bytes */
@@ -43,7 +42,7 @@ struct push_blob {
 	int64_t size;
 	int fd;
 	bool is_layer; /* progress messages are for layers only */
-	char id[13];   /* short hex, the progress id */
+	char id[PROGRESS_SHORT_ID_SIZE];
 };
 
 static void push_blob_release(struct push_blob *b)
@@ -55,64 +54,18 @@ static void push_blob_release(struct push_blob *b)
 
 /* ---- progress messages -------------------------------------------------- */
 
-static void emit(const struct push_ctx *x, json_t *msg)
+static void emit_status(struct push_ctx *x, const char *status, const char *id)
 {
-	if (x->opts->progress)
-		x->opts->progress(msg, x->opts->progress_data);
-	json_decref(msg);
+	progress_status(&x->progress, id, status);
 }
 
-static void emit_status(const struct push_ctx *x, const char *status, const char *id)
+static void emit_pushing(struct push_ctx *x, const struct push_blob *b, int64_t current)
 {
-	json_t *m = json_pack("{s:s}", "status", status);
-	if (id)
-		json_object_set_new(m, "id", json_string(id));
-	emit(x, m);
-}
-
-static void human_size(int64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.3g%s" : "%.0f%s", v, units[u]);
-}
-
-static void emit_pushing(const struct push_ctx *x, const struct push_blob *b, int64_t current)
-{
-	if (!b->is_layer)
-		return;
-	char bar[53], cur[16], tot[16];
-	int w = b->size > 0 ? (int)(50 * current / b->size) : 50;
-	bar[0] = '[';
-	for (int i = 0; i < 50; i++)
-		bar[1 + i] = i < w ? '=' : (i == w ? '>' : ' ');
-	bar[51] = ']';
-	bar[52] = '\0';
-	human_size(current, cur, sizeof(cur));
-	human_size(b->size, tot, sizeof(tot));
-	cleanup_free char *progress = xasprintf("%s  %s/%s", bar, cur, tot);
-	emit(x, json_pack("{s:s, s:{s:I, s:I}, s:s, s:s}", "status", "Pushing", "progressDetail",
-			  "current", (json_int_t)current, "total", (json_int_t)b->size, "progress",
-			  progress, "id", b->id));
+	if (b->is_layer)
+		progress_bytes(&x->progress, b->id, "Pushing", current, b->size);
 }
 
 /* ---- HTTP helpers ------------------------------------------------------- */
-
-/* Backoff before attempt n (1-based): 200 ms, 400 ms, ... capped at 5 s */
-static void backoff(int n)
-{
-	long ms = 200L << (n > 5 ? 5 : n - 1);
-	if (ms > 5000)
-		ms = 5000;
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* A Location header made absolute: registries may answer "/v2/…" */
 static char *location_of(const struct push_ctx *x, const struct http_response *resp,
@@ -145,30 +98,15 @@ static bool retriable_status(long status)
 	return status >= 500 || status == 429 || status == 408;
 }
 
+/* Worth another attempt: what upload_attempt marked EAGAIN (a retriable
+ * status), or a broken connection; not a refusal or a malformed answer */
 static bool retriable_error(const berth_error_t *e)
 {
-	int n = berth_error_code(e);
-	return n != -EACCES && n != -EMSGSIZE && n != -EINVAL;
+	int n = -berth_error_code(e);
+	return n == EAGAIN || http_error_transient(n);
 }
 
 /* ---- blobs -------------------------------------------------------------- */
-
-static int blob_exists(struct push_ctx *x, const struct push_blob *b, berth_error_t **err)
-{
-	char ds[DIGEST_STR_SIZE];
-	digest_format(&b->digest, ds);
-	cleanup_free char *url =
-		xasprintf("%s/v2/%s/blobs/%s", registry_client_base(x->client), x->repository, ds);
-	cleanup_http_response struct http_response resp = { 0 };
-	struct http_request req = { .method = "HEAD", .url = url, .flags = HTTP_IDEMPOTENT };
-	if (registry_client_do(x->client, &req, x->scope, &resp, err) < 0)
-		return -1;
-	if (resp.status == 200)
-		return 1;
-	if (resp.status == 404)
-		return 0;
-	return berth_error_fail(err, EPROTO, "HEAD %s: HTTP %ld", url, resp.status);
-}
 
 /* POST …/blobs/uploads/[?mount=&from=]: 1 when mounted (201), 0 with
  * *ret_location when an upload session started (202) */
@@ -337,7 +275,7 @@ static int upload_blob(struct push_ctx *x, const struct push_blob *b, berth_erro
 		r = upload_attempt(x, b, data, &location, &e);
 		if (r == 0)
 			break;
-		bool again = berth_error_code(e) == -EAGAIN || retriable_error(e);
+		bool again = retriable_error(e);
 		if (!again || attempt >= PUSH_MAX_ATTEMPTS) {
 			*err = steal_pointer(&e);
 			if (again)
@@ -349,7 +287,7 @@ static int upload_blob(struct push_ctx *x, const struct push_blob *b, berth_erro
 		/* a monolithic upload starts over; a chunked one resumes */
 		if ((uint64_t)b->size <= x->chunk_size)
 			free(steal_pointer(&location));
-		backoff(attempt);
+		http_backoff(attempt);
 	}
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)b->size);
@@ -360,7 +298,7 @@ static int push_blob(struct push_ctx *x, const struct push_blob *b, berth_error_
 {
 	char ds[DIGEST_STR_SIZE];
 	digest_format(&b->digest, ds);
-	int r = blob_exists(x, b, err);
+	int r = registry_blob_head(x->client, &b->digest, x->scope, NULL, err);
 	if (r < 0)
 		return berth_error_wrap(err, "push blob %s", ds);
 	if (r > 0) {
@@ -397,12 +335,11 @@ static int push_blob(struct push_ctx *x, const struct push_blob *b, berth_error_
 
 /* ---- what to push ------------------------------------------------------- */
 
-static int blob_from_store(struct image_store *s, const struct digest *d, bool is_layer,
-			   struct push_blob *ret, berth_error_t **err)
+/* Fill ret with the blob d whose bytes are fd (takes ownership of fd,
+ * closed on error too) */
+static int push_blob_set(struct push_blob *ret, const struct digest *d, int fd, bool is_layer,
+			 berth_error_t **err)
 {
-	int fd = content_open_read(image_store_content(s), d, err);
-	if (fd < 0)
-		return -1;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int r = berth_error_set(err, errno, "stat blob");
@@ -413,11 +350,17 @@ static int blob_from_store(struct image_store *s, const struct digest *d, bool i
 	ret->size = st.st_size;
 	ret->fd = fd;
 	ret->is_layer = is_layer;
-	char hex[DIGEST_HEX_LEN + 1];
-	digest_format_hex(d, hex);
-	memcpy(ret->id, hex, 12);
-	ret->id[12] = '\0';
+	progress_short_id(d, ret->id);
 	return 0;
+}
+
+static int blob_from_store(struct image_store *s, const struct digest *d, bool is_layer,
+			   struct push_blob *ret, berth_error_t **err)
+{
+	int fd = content_open_read(image_store_content(s), d, err);
+	if (fd < 0)
+		return -1;
+	return push_blob_set(ret, d, fd, is_layer, err);
 }
 
 /* A layer without a kept blob: its dir exported again as an uncompressed
@@ -441,17 +384,8 @@ static int blob_from_layer_dir(struct image_store *s, const struct image_layer *
 					"layer %s has no blob and does not export to the same "
 					"bytes",
 					ds);
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return berth_error_set(err, errno, "export layer %s", ds);
-	ret->digest = got;
-	ret->size = st.st_size;
-	ret->fd = take_fd(&fd);
-	ret->is_layer = true;
-	char hex[DIGEST_HEX_LEN + 1];
-	digest_format_hex(&got, hex);
-	memcpy(ret->id, hex, 12);
-	ret->id[12] = '\0';
+	if (push_blob_set(ret, &got, take_fd(&fd), true, err) < 0)
+		return berth_error_wrap(err, "export layer %s", ds);
 	return 0;
 }
 
@@ -474,8 +408,7 @@ struct push_plan {
 	char *manifest; /* the bytes to PUT */
 	size_t manifest_len;
 	struct digest manifest_digest;
-	const char *manifest_type; /* not owned (static or info's) */
-	char *manifest_type_owned;
+	char *manifest_type; /* owned */
 };
 
 static void push_plan_release(struct push_plan *p)
@@ -485,12 +418,13 @@ static void push_plan_release(struct push_plan *p)
 		push_blob_release(&p->layers[i]);
 	free(p->layers);
 	free(p->manifest);
-	free(p->manifest_type_owned);
+	free(p->manifest_type);
 	memset(p, 0, sizeof(*p));
 	p->config.fd = -1;
 }
 
-/* The stored manifest, when the image has one whose blobs are all here */
+/* The stored manifest, when the image has one whose blobs are all here;
+ * p is left as it was when not */
 static bool plan_from_stored(struct image_store *s, const struct image_info *info,
 			     struct push_plan *p)
 {
@@ -508,20 +442,23 @@ static bool plan_from_stored(struct image_store *s, const struct image_info *inf
 	for (size_t i = 0; i < m->n_layers; i++)
 		if (!content_has(cs, &m->layers[i].digest, NULL))
 			return false;
-	p->layers = xcalloc(m->n_layers ? m->n_layers : 1, sizeof(*p->layers));
+	struct push_blob *layers = xcalloc(m->n_layers ? m->n_layers : 1, sizeof(*layers));
 	for (size_t i = 0; i < m->n_layers; i++) {
-		p->layers[i].fd = -1;
-		p->n_layers++;
-		if (blob_from_store(s, &m->layers[i].digest, true, &p->layers[i], &e) < 0)
+		if (blob_from_store(s, &m->layers[i].digest, true, &layers[i], &e) < 0) {
+			while (i-- > 0)
+				push_blob_release(&layers[i]);
+			free(layers);
 			return false;
+		}
 	}
+	p->layers = layers;
+	p->n_layers = m->n_layers;
 	p->manifest = steal_pointer(&raw);
 	p->manifest_len = len;
 	p->manifest_digest = info->manifest_digest;
-	p->manifest_type_owned = xstrdup(m->media_type             ? m->media_type :
-					 info->manifest_media_type ? info->manifest_media_type :
-								     OCI_MT_MANIFEST);
-	p->manifest_type = p->manifest_type_owned;
+	p->manifest_type = xstrdup(m->media_type             ? m->media_type :
+				   info->manifest_media_type ? info->manifest_media_type :
+							       OCI_MT_MANIFEST);
 	return true;
 }
 
@@ -549,33 +486,31 @@ static int plan_build(struct image_store *s, const struct image_info *info, stru
 		free(types);
 		return r;
 	}
-	struct oci_image_manifest m = { 0 };
-	m.schema_version = 2;
-	m.docker = !oci;
-	m.media_type = xstrdup(oci ? OCI_MT_MANIFEST : DOCKER_MT_MANIFEST);
-	m.config.media_type = xstrdup(oci ? OCI_MT_CONFIG : DOCKER_MT_CONFIG);
-	m.config.digest = p->config.digest;
-	m.config.size = p->config.size;
-	m.layers = xcalloc(info->n_layers ? info->n_layers : 1, sizeof(*m.layers));
-	m.n_layers = info->n_layers;
+	cleanup_oci_manifest struct oci_image_manifest *m = xzalloc(sizeof(*m));
+	m->schema_version = 2;
+	m->docker = !oci;
+	m->media_type = xstrdup(oci ? OCI_MT_MANIFEST : DOCKER_MT_MANIFEST);
+	m->config.media_type = xstrdup(oci ? OCI_MT_CONFIG : DOCKER_MT_CONFIG);
+	m->config.digest = p->config.digest;
+	m->config.size = p->config.size;
+	m->layers = xcalloc(info->n_layers ? info->n_layers : 1, sizeof(*m->layers));
+	m->n_layers = info->n_layers;
 	for (size_t i = 0; i < info->n_layers; i++) {
 		const char *t = types[i];
 		if (oci && strcmp(t, DOCKER_MT_LAYER) == 0)
 			t = OCI_MT_LAYER_GZIP;
 		else if (oci && strcmp(t, DOCKER_MT_LAYER_TAR) == 0)
 			t = OCI_MT_LAYER;
-		m.layers[i].media_type = xstrdup(t);
-		m.layers[i].digest = p->layers[i].digest;
-		m.layers[i].size = p->layers[i].size;
+		m->layers[i].media_type = xstrdup(t);
+		m->layers[i].digest = p->layers[i].digest;
+		m->layers[i].size = p->layers[i].size;
 	}
 	free(types);
-	oci_image_manifest_seal(&m);
-	p->manifest = steal_pointer(&m.raw.raw);
-	p->manifest_len = m.raw.raw_len;
-	p->manifest_digest = m.raw.digest;
-	p->manifest_type = oci ? OCI_MT_MANIFEST : DOCKER_MT_MANIFEST;
-	/* release the members of the stack-allocated manifest */
-	oci_image_manifest_free(xmemdup(&m, sizeof(m)));
+	oci_image_manifest_seal(m);
+	p->manifest = steal_pointer(&m->raw.raw);
+	p->manifest_len = m->raw.raw_len;
+	p->manifest_digest = m->raw.digest;
+	p->manifest_type = xstrdup(m->media_type);
 	return 0;
 }
 
@@ -605,6 +540,8 @@ static void find_mount_sources(const struct image_info *info, const struct image
 	}
 }
 
+/* One PUT: it is idempotent (the same bytes to the same tag), so http_do
+ * retries 5xx and broken connections itself */
 static int put_manifest(struct push_ctx *x, const struct push_plan *p, const char *tag,
 			berth_error_t **err)
 {
@@ -612,30 +549,20 @@ static int put_manifest(struct push_ctx *x, const struct push_plan *p, const cha
 					   x->repository, tag);
 	cleanup_free char *ct = xasprintf("Content-Type: %s", p->manifest_type);
 	const char *hdrs[] = { ct, NULL };
-	for (int attempt = 1;; attempt++) {
-		cleanup_http_response struct http_response resp = { 0 };
-		cleanup_error berth_error_t *e = NULL;
-		/* a manifest PUT is idempotent: the same bytes to the same tag */
-		struct http_request req = { .method = "PUT",
-					    .url = url,
-					    .headers = hdrs,
-					    .body = p->manifest,
-					    .body_len = p->manifest_len,
-					    .flags = HTTP_IDEMPOTENT };
-		int r = registry_client_do(x->client, &req, x->scope, &resp, &e);
-		if (r == 0 && (resp.status == 201 || resp.status == 200))
-			return 0;
-		bool again = r < 0 ? retriable_error(e) : retriable_status(resp.status);
-		if (!again || attempt >= PUSH_MAX_ATTEMPTS) {
-			if (r < 0) {
-				*err = steal_pointer(&e);
-				return berth_error_wrap(err, "put manifest");
-			}
-			cleanup_free char *why = registry_response_reason(&resp);
-			return berth_error_fail(err, EPROTO, "put manifest: PUT %s: %s", url, why);
-		}
-		backoff(attempt);
+	cleanup_http_response struct http_response resp = { 0 };
+	struct http_request req = { .method = "PUT",
+				    .url = url,
+				    .headers = hdrs,
+				    .body = p->manifest,
+				    .body_len = p->manifest_len,
+				    .flags = HTTP_IDEMPOTENT };
+	if (registry_client_do(x->client, &req, x->scope, &resp, err) < 0)
+		return berth_error_wrap(err, "put manifest");
+	if (resp.status != 201 && resp.status != 200) {
+		cleanup_free char *why = registry_response_reason(&resp);
+		return berth_error_fail(err, EPROTO, "put manifest: PUT %s: %s", url, why);
 	}
+	return 0;
 }
 
 /* Blobs, then the manifest, with docker's messages */
@@ -657,8 +584,8 @@ static int push_run(struct push_ctx *x, const struct push_plan *p, const char *t
 	cleanup_free char *done = xasprintf("%s: digest: %s size: %zu", tag, ds, p->manifest_len);
 	emit_status(x, done, NULL);
 	/* docker's machine-readable summary, a message of its own */
-	emit(x, json_pack("{s:{}, s:{s:s, s:s, s:I}}", "progressDetail", "aux", "Tag", tag,
-			  "Digest", ds, "Size", (json_int_t)p->manifest_len));
+	progress_aux(&x->progress, json_pack("{s:s, s:s, s:I}", "Tag", tag, "Digest", ds, "Size",
+					     (json_int_t)p->manifest_len));
 	if (ret_digest)
 		*ret_digest = p->manifest_digest;
 	return 0;
@@ -694,25 +621,17 @@ int push_image(struct image_store *s, const char *name, const struct push_option
 		.repository = ref->path,
 		.scope = xasprintf("repository:%s:pull,push", ref->path),
 		.chunk_size = opts->chunk_size ? opts->chunk_size : PUSH_DEFAULT_CHUNK_SIZE,
-		.opts = opts,
 	};
+	progress_init(&x.progress, opts->progress, opts->progress_data);
 	find_mount_sources(info, ref, &x);
 	struct push_plan p = { .config = { .fd = -1 } };
-	int r = 0;
 
-	char *repo_name = image_ref_name(ref);
-	char *hello = xasprintf("The push refers to repository [%s]", repo_name);
-	emit_status(&x, hello, NULL);
-	free(hello);
-	free(repo_name);
+	cleanup_free char *repo_name = image_ref_name(ref);
+	progress_statusf(&x.progress, NULL, "The push refers to repository [%s]", repo_name);
 
-	r = blob_from_store(s, &id, false, &p.config, err);
-	if (r == 0 && !plan_from_stored(s, info, &p)) {
-		push_plan_release(&p);
-		r = blob_from_store(s, &id, false, &p.config, err);
-		if (r == 0)
-			r = plan_build(s, info, &p, err);
-	}
+	int r = blob_from_store(s, &id, false, &p.config, err);
+	if (r == 0 && !plan_from_stored(s, info, &p))
+		r = plan_build(s, info, &p, err);
 	if (r == 0)
 		r = push_run(&x, &p, ref->tag, ret_digest, err);
 	if (r < 0)
@@ -722,5 +641,6 @@ int push_image(struct image_store *s, const char *name, const struct push_option
 		free(x.mount_from[i]);
 	free(x.mount_from);
 	free(x.scope);
+	progress_release(&x.progress);
 	return r;
 }

@@ -9,13 +9,13 @@
 #ifndef BERTH_REGISTRY_PUSH_H
 #define BERTH_REGISTRY_PUSH_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "common/digest.h"
 #include "common/error.h"
 #include "image/image-store.h"
 #include "registry/client.h"
+#include "registry/progress.h"
 
 /* Blobs up to this size go in one PUT; bigger ones in PATCH chunks of it */
 #define PUSH_DEFAULT_CHUNK_SIZE (UINT64_C(64) << 20)
@@ -24,17 +24,15 @@
 /* Other repositories tried as mount sources per blob */
 #define PUSH_MAX_MOUNT_SOURCES 3
 
-/* One progress message in docker's JSON-lines shape (borrowed for the
- * call): {"status":"Preparing","id":"3f57d9401f8d"}, {"status":"Pushing",
- * "progressDetail":{"current":N,"total":M},"progress":"[=>  ] …","id":…},
- * "Pushed", "Layer already exists", "Mounted from test/busybox", and at the
- * end {"status":"latest: digest: sha256:… size: 527"} */
-typedef void (*push_progress_fn)(const json_t *msg, void *userdata);
-
+/* Progress messages (progress.h) in docker's shapes:
+ * {"status":"Preparing","id":"3f57d9401f8d"}, "Pushing" with
+ * progressDetail {current,total}, "Pushed", "Layer already exists",
+ * "Mounted from test/busybox", at the end {"status":"latest: digest:
+ * sha256:… size: 527"} and an "aux" message {"Tag","Digest","Size"} */
 struct push_options {
 	struct registry_options registry; /* flags, credentials, certs */
 	uint64_t chunk_size;              /* 0: PUSH_DEFAULT_CHUNK_SIZE */
-	push_progress_fn progress;        /* may be NULL */
+	progress_fn progress;             /* may be NULL */
 	void *progress_data;
 };
 

@@ -216,6 +216,37 @@ static void test_state_challenge(void **state)
 	auth_state_release(&a);
 }
 
+/* A copy holds its own strings and answers from the cached token without
+ * a request (the http client is never touched: NULL) */
+static void test_state_copy(void **state)
+{
+	struct auth_creds creds = { .username = xstrdup("u"), .password = xstrdup("p") };
+	struct auth_state a, b;
+	auth_state_init(&a, &creds);
+	a.scheme = AUTH_BEARER;
+	a.realm = xstrdup("http://127.0.0.1:1/token");
+	a.service = xstrdup("s");
+	a.tokens = xcalloc(1, sizeof(*a.tokens));
+	a.tokens[0] = (struct auth_token){ xstrdup("repository:x:pull"), xstrdup("t0k"),
+					   time(NULL) + 300 };
+	a.n_tokens = 1;
+	auth_state_copy(&b, &a);
+	auth_state_release(&a);
+
+	assert_int_equal(b.scheme, AUTH_BEARER);
+	assert_string_equal(b.realm, "http://127.0.0.1:1/token");
+	assert_string_equal(b.service, "s");
+	assert_string_equal(b.creds.username, "u");
+	assert_string_equal(b.creds.password, "p");
+	assert_null(b.creds.identity_token);
+	berth_error_t *err = NULL;
+	cleanup_free char *authz = NULL;
+	assert_int_equal(auth_state_authorize(&b, NULL, "repository:x:pull", false, &authz, &err),
+			 0);
+	assert_string_equal(authz, "Bearer t0k");
+	auth_state_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_multiple),       cmocka_unit_test(test_spacing_and_token68),
 		cmocka_unit_test(test_malformed),      cmocka_unit_test(test_token_response),
 		cmocka_unit_test(test_basic_encoding), cmocka_unit_test(test_state_challenge),
+		cmocka_unit_test(test_state_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

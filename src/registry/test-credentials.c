@@ -180,6 +180,11 @@ static void test_key_forms(void **state)
 	assert_int_equal(credentials_get(cfgdir, "docker.io", &c, &err), 1);
 	assert_string_equal(c.username, "u2");
 	auth_creds_release(&c);
+
+	/* logout erases the entry that was used, in whatever key form */
+	assert_int_equal(credentials_erase(cfgdir, "myreg.example:5000", &err), 1);
+	assert_int_equal(credentials_get(cfgdir, "myreg.example:5000", &c, &err), 0);
+	assert_int_equal(credentials_erase(cfgdir, "myreg.example:5000", &err), 0);
 }
 
 static void test_malformed(void **state)

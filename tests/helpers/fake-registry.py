@@ -17,12 +17,17 @@ what the client under test sent.  Paths:
   /v2/resume/*/blobs/uploads/ (push) chunked uploads at /chunk/<n>: the second
                              PATCH of all keeps its bytes but answers 503; GET
                              /chunk/<n> tells the Range received
+  /v2/xorigin/*/...          (push, auth) blobs are absent; POST starts an
+                             upload at http://localhost:<port>/xupload/<n>,
+                             another origin, whose PUT logs whether
+                             Authorization came along; manifests PUT 201
   /v2/pull/<mode>/...        (pull.bats) a one-layer image whose layer blob is
                              served as <mode> says: "good"; "baddigest" (other
                              bytes of the same length); "truncated" (half, then
                              the connection closes); "once" (truncated the first
-                             time, then good); manifests "malformed" (not JSON)
-                             and "oversized" (5 MiB); blob GETs are logged
+                             time, then good); "bearer" (good, behind a Bearer
+                             token from /token); manifests "malformed" (not
+                             JSON) and "oversized" (5 MiB); blob GETs are logged
 """
 import gzip
 import hashlib
@@ -148,6 +153,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, BLOB)
         elif p.startswith("/v2/pull/"):
             self.pull(p)
+        elif p.startswith("/v2/xorigin/"):
+            if not self.need_auth():
+                self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"no"}]}')
         else:
             self.send(404, b'{"errors":[{"code":"NOT_FOUND","message":"nope"}]}')
 
@@ -156,6 +164,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) != 6:
             return self.send(404, b"{}")
         mode, kind, ref = parts[3], parts[4], parts[5]
+        if mode == "bearer" and self.headers.get("Authorization") != "Bearer t0k":
+            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token please"}]}',
+                             [("WWW-Authenticate",
+                               'Bearer realm="http://127.0.0.1:%d/token",service="fake"'
+                               % self.server.server_address[1])])
         mt = "application/vnd.docker.distribution.manifest.v2+json"
         if kind == "manifests":
             if mode == "malformed":
@@ -195,6 +208,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("upload-start %d" % state["uploads"])
             self.send(202, headers=[("Location", "/upload/%d" % state["uploads"]),
                                     ("Range", "0-0")])
+        elif self.path.startswith("/v2/xorigin/") and "/blobs/uploads/" in self.path:
+            if self.need_auth():
+                return
+            state["uploads"] += 1
+            self.send(202, headers=[("Location", "http://localhost:%d/xupload/%d"
+                                     % (self.server.server_address[1], state["uploads"]))])
         elif self.path.startswith("/v2/resume/") and "/blobs/uploads/" in self.path:
             state["uploads"] += 1
             chunks["/chunk/%d" % state["uploads"]] = b""
@@ -242,6 +261,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ok = want == got
             log("upload-put %d %s" % (state["puts"], "201" if ok else "400"))
             self.send(201 if ok else 400, headers=[("Docker-Content-Digest", got)])
+        elif p.startswith("/xupload/"):
+            log("xupload host=%s auth=%s" % (self.headers.get("Host"),
+                                             "yes" if self.headers.get("Authorization") else "no"))
+            self.send(201)
+        elif p.startswith("/v2/xorigin/") and "/manifests/" in p:
+            if not self.need_auth():
+                log("xorigin-manifest auth=yes")
+                self.send(201)
         elif (p.startswith("/v2/retry/") or p.startswith("/v2/resume/")) and "/manifests/" in p:
             got = "sha256:" + hashlib.sha256(data).hexdigest()
             log("manifest-put %s" % got)

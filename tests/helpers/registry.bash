@@ -1,7 +1,38 @@
-# registry.bash: start and stop Debian's docker-registry on 127.0.0.1 for
-# the tests under tests/registry.  Callers set REG_DIR (a temp dir they own);
-# each registry lives in $REG_DIR/<name> and registry_stop ends all of them.
-# Needs interop.bash (interop_wait).
+# registry.bash: start and stop Debian's docker-registry (and the fake
+# registry, tests/helpers/fake-registry.py) on 127.0.0.1 for the tests
+# under tests/registry and bench/pull, bench/push.  Callers set REG_DIR (a
+# temp dir they own; registry_setup_file makes one); each registry lives in
+# $REG_DIR/<name> and registry_stop ends all of them.  Needs interop.bash
+# (interop_wait).
+
+REGISTRY_TOOL=$BERTH_BUILD/tests/helpers/registry-tool
+IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
+# the htpasswd user of `registry_start NAME auth`
+REG_USER=berthuser
+REG_PASS='s3cret:pass'
+
+# setup_file of tests/registry/*.bats: skips unless root, the programs
+# named in $@ and the test tools are there; makes and exports REG_DIR
+registry_setup_file()
+{
+	[ "$(id -u)" -eq 0 ] || skip "the registry tests need root (image-tool, berth-runtime)"
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || skip "'$p' is not installed (scripts/deps.sh)"
+	done
+	[ -x "$REGISTRY_TOOL" ] || skip "registry-tool is not built ($REGISTRY_TOOL)"
+	[ -x "$IMAGE_TOOL" ] || skip "image-tool is not built ($IMAGE_TOOL)"
+	REG_DIR=$(mktemp -d /tmp/berth-registry.XXXXXX)
+	export REG_DIR
+}
+
+# teardown_file: every registry (the fake one too) stopped, REG_DIR gone
+registry_teardown_file()
+{
+	[ -n "${REG_DIR:-}" ] || return 0
+	registry_stop
+	case $REG_DIR in /tmp/berth-registry.*) rm -rf "$REG_DIR" ;; esac
+}
 
 free_port()
 {
@@ -54,6 +85,22 @@ registry_start()
 	echo "$port"
 }
 
+# Start the fake registry in $REG_DIR/fake (its log: $REG_DIR/fake/log);
+# sets and exports FAKE_PORT and FAKE_DIGEST (the blob it serves)
+fake_registry_start()
+{
+	mkdir -p "$REG_DIR/fake"
+	# 3>&-: bats waits for every holder of its fd 3
+	python3 "$BERTH_REPO/tests/helpers/fake-registry.py" "$REG_DIR/fake" \
+		>"$REG_DIR/fake/out" 2>&1 3>&- &
+	echo $! >"$REG_DIR/fake/pid"
+	interop_wait test -s "$REG_DIR/fake/port" || { cat "$REG_DIR/fake/out" >&2; return 1; }
+	FAKE_PORT=$(cat "$REG_DIR/fake/port")
+	FAKE_DIGEST=$(cat "$REG_DIR/fake/digest")
+	export FAKE_PORT FAKE_DIGEST
+}
+
+# Stop every registry of $REG_DIR (each $REG_DIR/*/pid)
 registry_stop()
 {
 	local f pid

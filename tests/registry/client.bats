@@ -15,34 +15,15 @@ load ../helpers/common
 load ../helpers/interop
 load ../helpers/registry
 
-REGISTRY_TOOL=$BERTH_BUILD/tests/helpers/registry-tool
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
-REG_USER=berthuser
-REG_PASS='s3cret:pass'
-
 setup_file()
 {
-	[ "$(id -u)" -eq 0 ] || skip "the registry tests need root (image-tool)"
-	local p
-	for p in docker-registry skopeo htpasswd python3 jq curl openssl; do
-		command -v "$p" >/dev/null || skip "'$p' is not installed (scripts/deps.sh)"
-	done
-	[ -x "$REGISTRY_TOOL" ] || skip "registry-tool is not built ($REGISTRY_TOOL)"
-	[ -x "$IMAGE_TOOL" ] || skip "image-tool is not built ($IMAGE_TOOL)"
-	REG_DIR=$(mktemp -d /tmp/berth-registry.XXXXXX)
-	export REG_DIR
+	registry_setup_file docker-registry skopeo htpasswd python3 jq curl openssl
 	OPEN_PORT=$(registry_start open)
 	AUTH_PORT=$(registry_start auth auth)
 	TLS_PORT=$(registry_start tls tls)
 	export OPEN_PORT AUTH_PORT TLS_PORT
 	# the misbehaving registry: redirects, a 503, a 401 loop
-	mkdir -p "$REG_DIR/fake"
-	python3 "$BERTH_REPO/tests/helpers/fake-registry.py" "$REG_DIR/fake" >"$REG_DIR/fake/out" 2>&1 3>&- &
-	echo $! >"$REG_DIR/fake/pid"
-	interop_wait test -s "$REG_DIR/fake/port"
-	FAKE_PORT=$(cat "$REG_DIR/fake/port")
-	FAKE_DIGEST=$(cat "$REG_DIR/fake/digest")
-	export FAKE_PORT FAKE_DIGEST
+	fake_registry_start
 
 	# the image: a busybox docker-archive, loaded into berth's image store
 	# and saved again by berth, so that the pushed archive is berth's own
@@ -58,9 +39,7 @@ setup_file()
 
 teardown_file()
 {
-	[ -n "${REG_DIR:-}" ] || return 0
-	registry_stop
-	case $REG_DIR in /tmp/berth-registry.*) rm -rf "$REG_DIR" ;; esac
+	registry_teardown_file
 }
 
 setup()

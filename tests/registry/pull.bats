@@ -13,27 +13,14 @@ bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/interop
 load ../helpers/registry
-
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
+load ../helpers/images
 
 setup_file()
 {
-	[ "$(id -u)" -eq 0 ] || skip "the pull tests need root (image-tool, berth-runtime)"
-	local p
-	for p in docker-registry skopeo python3 jq curl; do
-		command -v "$p" >/dev/null || skip "'$p' is not installed (scripts/deps.sh)"
-	done
-	[ -x "$IMAGE_TOOL" ] || skip "image-tool is not built ($IMAGE_TOOL)"
-	REG_DIR=$(mktemp -d /tmp/berth-registry.XXXXXX)
-	export REG_DIR
+	registry_setup_file docker-registry skopeo python3 jq curl
 	PORT=$(registry_start open)
 	export PORT
-	mkdir -p "$REG_DIR/fake"
-	python3 "$BERTH_REPO/tests/helpers/fake-registry.py" "$REG_DIR/fake" >"$REG_DIR/fake/out" 2>&1 3>&- &
-	echo $! >"$REG_DIR/fake/pid"
-	interop_wait test -s "$REG_DIR/fake/port"
-	FAKE_PORT=$(cat "$REG_DIR/fake/port")
-	export FAKE_PORT
+	fake_registry_start
 
 	# busybox + 2 layers of 1 MB, as an OCI layout, pushed by skopeo
 	INTEROP_IMAGE=localhost/berth-busybox:test interop_make_image_tar "$REG_DIR/img"
@@ -52,36 +39,19 @@ setup_file()
 
 teardown_file()
 {
-	[ -n "${REG_DIR:-}" ] || return 0
-	registry_stop
-	if [ -f "$REG_DIR/fake/pid" ]; then
-		kill "$(cat "$REG_DIR/fake/pid")" 2>/dev/null || true
-	fi
-	case $REG_DIR in /tmp/berth-registry.*) rm -rf "$REG_DIR" ;; esac
+	registry_teardown_file
 }
 
 setup()
 {
 	common_setup
-	ROOT=$BERTH_TEST_TMP/root
-	RTROOT=$BERTH_TEST_TMP/rt
-	mkdir -p "$ROOT" "$RTROOT"
+	images_setup
 }
 
 teardown()
 {
-	local b
-	for b in "$BERTH_TEST_TMP"/bundle-*; do
-		[ -d "$b" ] || continue
-		"$BERTH_RUNTIME" --root "$RTROOT" delete -f "${b##*/}" >/dev/null 2>&1 || true
-		"$IMAGE_TOOL" --root "$ROOT" umount "${b##*/}" >/dev/null 2>&1 || true
-	done
+	images_teardown
 	common_teardown
-}
-
-itool()
-{
-	"$IMAGE_TOOL" --root "$ROOT" "$@"
 }
 
 # Every line of $1 is a JSON object; prints the statuses, one per line
@@ -175,7 +145,12 @@ statuses()
 		[[ $stderr == *"pull '127.0.0.1:$FAKE_PORT/pull/$mode:1'"* ]]
 		case $mode in
 		baddigest) [[ $stderr == *"digest mismatch"* ]] ;;
-		oversized) [[ $stderr == *manifest* ]] ;;
+		truncated) [[ $stderr == *"transfer closed"* ]] ;;
+		malformed) [[ $stderr == *"manifest"*"invalid JSON"* ]] ;;
+		oversized)
+			[[ $stderr == *manifest* ]]
+			[[ $stderr == *"response body exceeds $((4 << 20)) bytes"* ]]
+			;;
 		esac
 		run itool list
 		[ "$output" = "[]" ]
@@ -195,4 +170,16 @@ statuses()
 	[ "$(jq length <<<"$output")" -eq 1 ]
 	# the config was fetched once, the layer twice
 	[ "$(grep -c '^pullblob once ' "$REG_DIR/fake/log")" -eq 3 ]
+}
+
+@test "pull: behind a bearer token, one token serves the whole pull" {
+	: >"$REG_DIR/fake/log"
+	run --separate-stderr itool pull --insecure "127.0.0.1:$FAKE_PORT/pull/bearer:1"
+	echo "$output$stderr"
+	[ "$status" -eq 0 ]
+	cat "$REG_DIR/fake/log"
+	# the manifest, the config and the layer (on a download thread of its
+	# own) with the token the first 401 brought
+	[ "$(grep -c '^pullblob bearer ' "$REG_DIR/fake/log")" -eq 2 ]
+	[ "$(grep -c '^token ' "$REG_DIR/fake/log")" -eq 1 ]
 }

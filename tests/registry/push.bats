@@ -14,40 +14,20 @@ load ../helpers/common
 load ../helpers/interop
 load ../helpers/registry
 
-REGISTRY_TOOL=$BERTH_BUILD/tests/helpers/registry-tool
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
-REG_USER=berthuser
-REG_PASS='s3cret:pass'
-
 setup_file()
 {
-	[ "$(id -u)" -eq 0 ] || skip "the registry tests need root (image-tool)"
-	local p
-	for p in docker-registry skopeo podman htpasswd python3 jq curl; do
-		command -v "$p" >/dev/null || skip "'$p' is not installed (scripts/deps.sh)"
-	done
-	[ -x "$REGISTRY_TOOL" ] || skip "registry-tool is not built ($REGISTRY_TOOL)"
-	[ -x "$IMAGE_TOOL" ] || skip "image-tool is not built ($IMAGE_TOOL)"
-	REG_DIR=$(mktemp -d /tmp/berth-push.XXXXXX)
-	export REG_DIR
+	registry_setup_file docker-registry skopeo podman htpasswd python3 jq curl
 	OPEN_PORT=$(registry_start open)
 	AUTH_PORT=$(registry_start auth auth)
 	export OPEN_PORT AUTH_PORT
-	mkdir -p "$REG_DIR/fake"
-	python3 "$BERTH_REPO/tests/helpers/fake-registry.py" "$REG_DIR/fake" >"$REG_DIR/fake/out" 2>&1 3>&- &
-	echo $! >"$REG_DIR/fake/pid"
-	interop_wait test -s "$REG_DIR/fake/port"
-	FAKE_PORT=$(cat "$REG_DIR/fake/port")
-	export FAKE_PORT
+	fake_registry_start
 
 	INTEROP_IMAGE=localhost/berth-busybox:test interop_make_image_tar "$REG_DIR/img"
 }
 
 teardown_file()
 {
-	[ -n "${REG_DIR:-}" ] || return 0
-	registry_stop
-	case $REG_DIR in /tmp/berth-push.*) rm -rf "$REG_DIR" ;; esac
+	registry_teardown_file
 }
 
 setup()
@@ -211,4 +191,22 @@ layer_statuses()
 	[ "$(grep '^chunk-' "$f/log" | paste -sd,)" = \
 		"chunk-patch 0,chunk-patch 1000000 503,chunk-status 0-1999999,chunk-patch 2000000,chunk-put 201,chunk-put 201" ]
 	grep -q '^manifest-put sha256:' "$f/log"
+}
+
+@test "push: credentials stay behind when the upload location is another origin" {
+	local f=$REG_DIR/fake ref=127.0.0.1:$FAKE_PORT/xorigin/busybox:1
+	: >"$f/log"
+	mkdir -p "$CFG"
+	printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$FAKE_PORT" "$(printf u:p | base64)" \
+		>"$CFG/config.json"
+	itool tag localhost/berth-busybox:test "$ref"
+	run itool push --insecure "$ref"
+	echo "$output"
+	cat "$f/log"
+	[ "$status" -eq 0 ]
+	# every blob went to localhost (another origin) without them; the
+	# manifest, on the registry itself, with them
+	[ "$(grep -c "^xupload host=localhost:$FAKE_PORT auth=no$" "$f/log")" -ge 2 ]
+	run ! grep -q '^xupload .*auth=yes' "$f/log"
+	grep -q '^xorigin-manifest auth=yes$' "$f/log"
 }
