@@ -10,6 +10,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BERTH_BUILD:-$REPO/build}
 cd "$REPO"
 
+# containers need root; without it the runtime would fail half-way through
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (sudo make demo)" >&2; exit 1; }
 "$REPO/scripts/deps.sh"
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=debugoptimized
 ninja -C "$BUILD"

@@ -98,9 +98,11 @@ lint_shell()
 		echo "shellcheck is not installed (scripts/deps.sh installs it)" >&2
 		return 1
 	fi
-	# the scripts at every severity; test files from "warning" up (bats
-	# idioms trip the info/style ones: $output, run in subshells, quoting)
+	# the scripts at every severity; test files, fixture makers, the
+	# conformance and runtime bench scripts from "warning" up (bats idioms
+	# trip the info/style ones: $output, run in subshells, quoting)
 	shellcheck -x scripts/*.sh tests/run.sh .ci/run &&
+		shellcheck -x -S warning tests/data/*.sh tests/conformance/*.sh bench/runtime/*.sh &&
 		find tests \( -name '*.bash' -o -name '*.bats' \) -print0 |
 		xargs -0 -r shellcheck -s bash -S warning -e SC2030,SC2031,SC2034,SC2154
 }

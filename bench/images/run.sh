@@ -23,22 +23,9 @@
 #                 removed, so every load unpacks every layer again
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-RUNS=5 LAYER_MB=50 KEEP=0
-while getopts n:s:k opt; do
-	case $opt in
-	n) RUNS=$OPTARG ;;
-	s) LAYER_MB=$OPTARG ;;
-	k) KEEP=1 ;;
-	*) echo "usage: $0 [-n RUNS] [-s LAYER_MB] [-k]" >&2; exit 2 ;;
-	esac
-done
-[ "$(id -u)" -eq 0 ] || { echo "bench/images: needs root (overlay layers, podman, dockerd)" >&2; exit 1; }
-
-export BERTH_BUILD=${BERTH_BUILD:-$repo/build}
-IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
-[ -x "$IMAGE_TOOL" ] || { echo "bench/images: $IMAGE_TOOL is not built (make build)" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_init images 5 50 'overlay layers, podman, dockerd' "$@"
 
 # common.bash and interop.bash are bats helpers; outside bats, skip() ends
 # the caller with a message

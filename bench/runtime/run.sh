@@ -278,6 +278,7 @@ END {
 					res[net, "w"] = ratio(mw, bw); res[net, "c"] = ratio(mc, bc); res[net, "r"] = mr
 					res[net, "wok"] = (bw > 0 && mw >= 0 && mw <= 0.6 * bw); res[net, "cok"] = (bc > 0 && mc >= 0 && mc <= 0.6 * bc)
 					res[net, "rok"] = (mr >= 0 && mr <= 2); res[net, "have"] = nk > 0
+					res[net, "base"] = (bw > 0 && bc > 0)
 				}
 			}
 		}
@@ -286,6 +287,12 @@ END {
 	for (n = 1; n <= 2; n++) {
 		net = netl[n]
 		if (!res[net, "have"]) { printf "  %-6s not measured or every run failed\n", net; continue }
+		if (!res[net, "base"]) {
+			# no ratio without crun: neither "ok" nor "MISSED"
+			printf "  %-6s wall and cpu: no crun baseline (crun not measured)   peak RSS %.2f MiB %s\n", net,
+				res[net, "r"], (res[net, "rok"] ? "ok" : "MISSED")
+			continue
+		}
 		printf "  %-6s wall %s %s   cpu %s %s   peak RSS %.2f MiB %s\n", net,
 			res[net, "w"], (res[net, "wok"] ? "ok" : "MISSED"), res[net, "c"], (res[net, "cok"] ? "ok" : "MISSED"),
 			res[net, "r"], (res[net, "rok"] ? "ok" : "MISSED")

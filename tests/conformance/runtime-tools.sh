@@ -57,6 +57,14 @@ skip()
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
+# a runtime that is not there would fail every test: say so instead
+[ -x "$RUNTIME" ] || { echo "runtime-tools: no runtime at '$RUNTIME' (build it: ninja -C build)" >&2; exit 1; }
+if [ $COMPARE = 1 ]; then
+	[ -x "$BERTH" ] || { echo "runtime-tools: no berth-runtime at '$BERTH' (build it: ninja -C build)" >&2; exit 1; }
+	for r in runc crun; do
+		command -v "$r" >/dev/null || { echo "runtime-tools: --compare needs '$r' (scripts/deps.sh installs it)" >&2; exit 1; }
+	done
+fi
 
 # --- packages ---------------------------------------------------------------
 PKGS=(golang-go golang-github-opencontainers-runtime-tools-dev
@@ -102,7 +110,7 @@ mkdir -p "$GOPATH_LOCAL/src/github.com/mndrix/tap-go"
 cp "$REPO/tests/conformance/tap-go/tap.go" "$GOPATH_LOCAL/src/github.com/mndrix/tap-go/tap.go"
 
 # --- build ------------------------------------------------------------------
-export GOPATH=$GOPATH_LOCAL:/usr/share/gocode GO111MODULE=off GOPROXY=off GOFLAGS= \
+export GOPATH=$GOPATH_LOCAL:/usr/share/gocode GO111MODULE=off GOPROXY=off GOFLAGS='' \
 	GOCACHE=$CACHE/gocache CGO_ENABLED=0
 mkdir -p "$BIN"
 build_one() # PKG OUT: rebuild when any source is newer than OUT
@@ -132,17 +140,9 @@ done
 # in the tests' working directory (validation/util.PrepareBundle untars it).
 ROOTFS_TGZ=$BIN/rootfs-$(go env GOARCH).tar.gz
 if [ ! -f "$ROOTFS_TGZ" ]; then
-	bb=$(command -v busybox) || bb=/bin/busybox
-	file -L "$bb" 2>/dev/null | grep -q 'statically linked' || skip "no static busybox"
 	r=$(mktemp -d)
-	mkdir -p "$r"/{bin,proc,sys,dev,etc,tmp,root}
-	cp "$bb" "$r/bin/busybox"
-	for a in $("$r/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
-	done
-	echo "root:x:0:0:root:/root:/bin/sh" >"$r/etc/passwd"
-	echo "root:x:0:" >"$r/etc/group"
-	tar -C "$r" -czf "$ROOTFS_TGZ" . && rm -rf "$r"
+	"$REPO/tests/data/make-busybox-rootfs.sh" "$r/rootfs" || skip "no static busybox"
+	tar -C "$r/rootfs" -czf "$ROOTFS_TGZ" . && rm -rf "$r"
 fi
 
 # crun refuses this host's hybrid cgroup layout: run each crun command in a
@@ -171,7 +171,7 @@ run_one()
 	ok=$((ok - skip))
 	fail=$(grep -E '^not ok ' "$log" | grep -vc '# TODO' | tr -d ' ')
 	plan=$(grep -Ec '^1\.\.[0-9]+' "$log")
-	status=done
+	status="done"
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		status=timeout; fail=$((fail + 1))
 	elif [ $rc != 0 ] || [ "$plan" = 0 ]; then
@@ -235,7 +235,7 @@ for t in "${TESTS[@]}"; do
 	for l in "${LABELS[@]}"; do
 		set -- ${RES[$l,$t]:-0 0 0 missing}
 		cell="$1/$2"
-		[ "$4" != done ] && cell="$cell($4)"
+		[ "$4" != "done" ] && cell="$cell($4)"
 		row="$row $(printf '%-16s' "$cell")"
 	done
 	set -- ${RES[berth,$t]:-0 0 0 x}

@@ -31,6 +31,21 @@ require_root()
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
 
+# Print the path of the busybox rootfs (tests/data/make-busybox-rootfs.sh)
+# with tests/helpers/test-init in /bin, made once per bats run and shared
+# by every file of it: containers must get it read-only (root.readonly, or
+# a copy).  Making it costs seconds; the script keeps an existing one.
+berth_busybox_rootfs()
+{
+	local dir=${BATS_RUN_TMPDIR:-$BATS_FILE_TMPDIR}/busybox-rootfs
+	local init=$BERTH_BUILD/tests/helpers/test-init
+	"$BERTH_REPO/tests/data/make-busybox-rootfs.sh" "$dir" >&2 || return 1
+	if [ -x "$init" ] && ! cmp -s "$init" "$dir/bin/test-init"; then
+		cp "$init" "$dir/bin/test-init" || return 1
+	fi
+	echo "$dir"
+}
+
 # ---------------------------------------------------------------------------
 # Temporary roots
 

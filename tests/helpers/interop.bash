@@ -20,6 +20,15 @@
 # ---------------------------------------------------------------------------
 # Checks every engine's file makes the same way
 
+# Run "$@" and expect it to succeed with no output: "nothing is left"
+# (`ctr container ls -q`, `docker ps -aq`, `runtime list -q`)
+interop_expect_none()
+{
+	run "$@"
+	echo "$*: status $status, output: $output"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+}
+
 # Run "$@" sh -c SCRIPT with stdin from a file ("$@" starts a container
 # that reads stdin and runs the command it is given): stdin, stdout, stderr
 # and the exit code 7 must pass through
@@ -136,10 +145,9 @@ interop_set_leak_ignore()
 # import it
 interop_make_image_tar()
 {
-	local out=$1 rootfs=$1/rootfs arch layer_sum config config_sum
+	local out=$1 rootfs arch layer_sum config config_sum
 	mkdir -p "$out/archive"
-	"$BERTH_REPO/tests/data/make-busybox-rootfs.sh" "$rootfs"
-	chmod 755 "$rootfs"
+	rootfs=$(berth_busybox_rootfs) || return 1
 	tar -C "$rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 		-cf "$out/layer.tar" .
 	layer_sum=$(sha256sum "$out/layer.tar" | cut -d' ' -f1)
@@ -351,7 +359,7 @@ interop_cleanup_all()
 # Wait (bounded, ~10 s) until the command succeeds
 interop_wait()
 {
-	local i
+	local _
 	for _ in $(seq 100); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1

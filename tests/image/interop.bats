@@ -11,6 +11,7 @@ bats_require_minimum_version 1.5.0
 
 load ../helpers/common
 load ../helpers/interop
+load ../helpers/images
 
 IMAGE_TOOL=$BERTH_BUILD/tests/helpers/image-tool
 
@@ -40,26 +41,13 @@ teardown_file()
 setup()
 {
 	interop_setup
-	ROOT=$BERTH_TEST_TMP/root
-	RTROOT=$BERTH_TEST_TMP/rt
-	mkdir -p "$ROOT" "$RTROOT"
+	images_setup
 }
 
 teardown()
 {
-	local b
-	# unmount what bundles mounted, before the leak check sees it
-	for b in "$BERTH_TEST_TMP"/bundle-*; do
-		[ -d "$b" ] || continue
-		"$BERTH_RUNTIME" --root "$RTROOT" delete -f "${b##*/}" >/dev/null 2>&1 || true
-		"$IMAGE_TOOL" --root "$ROOT" umount "${b##*/}" >/dev/null 2>&1 || true
-	done
+	images_teardown
 	interop_teardown
-}
-
-itool()
-{
-	"$IMAGE_TOOL" --root "$ROOT" "$@"
 }
 
 # Make a bundle of image $1 that runs `sh -c "$2"`, run it with

@@ -24,21 +24,24 @@ teardown()
 }
 
 @test "the leak check reports a mount, cgroup, netns, link, nftables table and process" {
+	# a v1 controller's hierarchy, or the unified one of a pure v2 host
+	local cg=/sys/fs/cgroup/pids/berth-leaktest
+	[ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/berth-leaktest
 	mkdir "$BERTH_TEST_TMP/mnt"
 	mount -t tmpfs berth-leaktest "$BERTH_TEST_TMP/mnt"
-	mkdir /sys/fs/cgroup/pids/berth-leaktest
+	mkdir "$cg"
 	ip netns add berth-leaktest
 	ip link add berth-leak0 type dummy 2>/dev/null || ip link add berth-leak0 type bridge
 	nft add table inet berth-leaktest
 	# a stand-in for a leaked berthd: argv[0] is what the check matches
-	bash -c 'exec -a berthd sleep 600' </dev/null >/dev/null 2>&1 &
+	bash -c 'exec -a berthd sleep 600' </dev/null >/dev/null 2>&1 3>&- &
 	local pid=$!
 
 	run leak_check
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"mount: $BERTH_TEST_TMP/mnt"* ]]
-	[[ $output == *"cgroup: /sys/fs/cgroup/pids/berth-leaktest"* ]]
+	[[ $output == *"cgroup: $cg"* ]]
 	[[ $output == *"netns: berth-leaktest"* ]]
 	[[ $output == *"link: berth-leak0"* ]]
 	[[ $output == *"nftables: table inet berth-leaktest"* ]]
@@ -49,7 +52,7 @@ teardown()
 	run leak_check
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ ! -e /sys/fs/cgroup/pids/berth-leaktest ]
+	[ ! -e "$cg" ]
 	[ ! -e /proc/$pid ] || [ "$(awk '{ print $3 }' /proc/$pid/stat)" = Z ]
 }
 

@@ -47,15 +47,9 @@ cgroup_file()
 # ---- process ------------------------------------------------------------
 
 @test "process.consoleSize sizes the pty" {
-	[ -x "$RECVTTY" ] || skip "tests/helpers/recvtty is not built"
 	update_config '.process.terminal = true
 		| .process.consoleSize = {"height": 33, "width": 111}'
-	sock=$BERTH_TEST_TMP/console.sock
-	"$RECVTTY" "$sock" >"$BERTH_TEST_TMP/tty.out" 2>"$BERTH_TEST_TMP/tty.err" &
-	recv=$!
-	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	run_detached c1 --console-socket "$sock"
-	wait "$recv"
+	console_run_detached c1
 	out=$(tr -d '\r' <"$BERTH_TEST_TMP/tty.out")
 	[ "$(jq -c .winsize <<<"$out")" = "[33,111]" ]
 }
@@ -149,7 +143,7 @@ cgroup_file()
 	update_config '.hooks.createContainer = [{"path": env.HOOK}]'
 	set_args /bin/test-init sleep 100
 	create_detached c1
-	pid=$(rt state c1 | jq .pid)
+	pid=$(rt_pid c1)
 	[ "$(sed -n 1p "$BERTH_TEST_TMP/cc.out")" = "$(readlink "/proc/$pid/ns/mnt")" ]
 	[ "$(sed -n 2p "$BERTH_TEST_TMP/cc.out")" = "$(readlink "/proc/$pid/ns/uts")" ]
 	[ "$(readlink /proc/self/ns/mnt)" != "$(readlink "/proc/$pid/ns/mnt")" ]
@@ -180,14 +174,13 @@ cgroup_file()
 	set_args /bin/test-init report
 	update_config '.linux.personality = {"domain": "LINUX"}'
 	run rt run -b "$BUNDLE" c2
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .machine <<<"$output")" = x86_64 ]
 }
 
 @test "linux.personality flags are refused: the spec defines none" {
 	update_config '.linux.personality = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}'
-	run rt run -b "$BUNDLE" c1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.personality.flags: 'ADDR_NO_RANDOMIZE' is not supported"* ]]
+	expect_run_error c1 "linux.personality.flags: 'ADDR_NO_RANDOMIZE' is not supported"
 }
 
 @test "linux.memoryPolicy sets the mode, flags and nodes" {
@@ -206,10 +199,7 @@ cgroup_file()
 
 @test "linux.memoryPolicy with a bad node list fails create" {
 	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0-x"}'
-	run rt run -b "$BUNDLE" c1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.memoryPolicy.nodes: '0-x' is not a node list"* ]]
-	[ -z "$(rt list -q)" ]
+	expect_run_error c1 "linux.memoryPolicy.nodes: '0-x' is not a node list"
 }
 
 # ---- linux: netDevices ------------------------------------------------------
@@ -235,6 +225,7 @@ make_veth()
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"169.254.77.1/30"* ]]
 	run rt exec c1 /bin/cat /sys/class/net/ctr0/flags
+	[ "$status" -eq 0 ]
 	[ $((output & 1)) -eq 1 ] # IFF_UP
 	# the spec leaves the device to the kernel when the namespace goes:
 	# a veth is destroyed with it, and so is its host peer
@@ -255,14 +246,9 @@ make_veth()
 
 @test "linux.netDevices needs a network namespace and an existing device" {
 	update_config '.linux.netDevices = {"berthnope0": {}}'
-	run rt run -b "$BUNDLE" c1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"find host interface 'berthnope0'"* ]]
+	expect_run_error c1 "find host interface 'berthnope0'"
 	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]'
-	run rt run -b "$BUNDLE" c1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.netDevices: needs a network namespace"* ]]
-	[ -z "$(rt list -q)" ]
+	expect_run_error c1 "linux.netDevices: needs a network namespace"
 	[ "$(rt features | jq -r .linux.netDevices.enabled)" = true ]
 }
 
@@ -280,9 +266,7 @@ make_veth()
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
 	[ "$(cat /proc/sys/kernel/msgmax)" = "$host_msg" ]
 	update_config '.linux.sysctl = {"vm.swappiness": "10"}'
-	run rt run -b "$BUNDLE" c2
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"sysctl 'vm.swappiness' is not in a separate kernel namespace"* ]]
+	expect_run_error c2 "sysctl 'vm.swappiness' is not in a separate kernel namespace"
 }
 
 @test "linux.devices creates a device node with its mode, uid and gid" {
@@ -301,7 +285,7 @@ make_veth()
 		| .linux.resources.cpu = {"shares": 512, "cpus": "0", "mems": "0"}'
 	set_args /bin/test-init sleep 100
 	run_detached c1
-	pid=$(rt state c1 | jq .pid)
+	pid=$(rt_pid c1)
 	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 		[ "$(cgroup_file "$pid" memory memory.max)" = 67108864 ]
 		[ "$(cgroup_file "$pid" cpuset cpuset.cpus)" = 0 ]
@@ -319,10 +303,13 @@ make_veth()
 @test "a cgroup namespace shows the container's cgroup as /" {
 	run rt run -b "$BUNDLE" c1
 	[ "$status" -eq 0 ]
+	# (an empty list would pass the grep -c checks below)
+	[ "$(jq '.cgroup | length' <<<"$output")" -gt 0 ]
 	[ "$(jq -r '.cgroup[]' <<<"$output" | grep -vc ':/$')" -eq 0 ]
 	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "cgroup")]'
 	run rt run -b "$BUNDLE" c2
 	[ "$status" -eq 0 ]
+	[ "$(jq '.cgroup | length' <<<"$output")" -gt 0 ]
 	[ "$(jq -r '.cgroup[]' <<<"$output" | grep -c ':/$')" -eq 0 ]
 }
 
@@ -334,6 +321,9 @@ make_veth()
 	update_config '.linux.rootfsPropagation = "private"'
 	run rt run -b "$BUNDLE" c2
 	[ "$status" -eq 0 ]
+	root_mount=$(jq -r '.mounts[]' <<<"$output" | awk '$5 == "/"')
+	[ -n "$root_mount" ]
+	[[ "$root_mount" != *" shared:"* ]]
 	[ -z "$(jq -r '.mounts[]' <<<"$output" | awk '$5 == "/"' | grep ' shared:')" ]
 }
 
@@ -347,6 +337,7 @@ make_veth()
 		 "options": ["size=1m", "mode=1770", "nosuid", "noexec", "nodev"]}]'
 	set_args /bin/sh -c 'cat /ro/file; echo x > /ro/file && echo ro-writable; stat -c %a /scratch; df -k /scratch | awk "NR == 2 { print \$2 }"; cp /bin/test-init /scratch/t && /scratch/t exit 0 && echo exec-allowed; grep " /scratch " /proc/self/mountinfo'
 	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = data ]
 	[[ "$output" != *ro-writable* ]]
 	[[ "$output" == *"1770"* ]]
@@ -361,10 +352,7 @@ make_veth()
 @test "linux.intelRdt without resctrl is a clear error" {
 	[ ! -d /sys/fs/resctrl/info ] || skip "this host has resctrl"
 	update_config '.linux.intelRdt = {"closID": "berth", "l3CacheSchema": "L3:0=ff"}'
-	run rt run -b "$BUNDLE" c1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.intelRdt: Intel RDT is not supported on this host (no resctrl filesystem)"* ]]
-	[ -z "$(rt list -q)" ]
+	expect_run_error c1 "linux.intelRdt: Intel RDT is not supported on this host (no resctrl filesystem)"
 	# supported by the runtime, where the host has it
 	[ "$(rt features | jq -r .linux.intelRdt.enabled)" = true ]
 }
@@ -379,14 +367,10 @@ make_veth()
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"linux.mountLabel 'system_u:object_r:container_file_t:s0': selinux is not enabled on this host, ignoring"* ]]
 	update_config 'del(.linux.mountLabel) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
-	run rt run -b "$BUNDLE" c2
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"selinux label is specified in config, but selinux is disabled or not supported"* ]]
+	expect_run_error c2 "selinux label is specified in config, but selinux is disabled or not supported"
 	update_config 'del(.process.selinuxLabel) | .process.apparmorProfile = "berth-default"'
-	run rt run -b "$BUNDLE" c3
-	[ "$status" -ne 0 ]
+	expect_run_error c3 "unable to apply apparmor profile"
 	[[ "$output" == *"unable to apply apparmor profile"*"apparmor is not enabled on this host"* ]]
-	[ -z "$(rt list -q)" ]
 }
 
 # ---- idmapped mounts (mounts[].uidMappings, gidMappings, idmap, ridmap) ----
@@ -464,17 +448,9 @@ idmap_source()
 @test "mounts[] idmap without mappings uses the container's user namespace mapping" {
 	idmap_source idsrc
 	touch "$IDMAP_SRC/owned-0"
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .mounts += [{"destination": "/m", "type": "bind", "source": env.IDMAP_SRC,
+	userns_config
+	update_config '.mounts += [{"destination": "/m", "type": "bind", "source": env.IDMAP_SRC,
 			"options": ["rbind", "idmap"]}]'
-	chmod 755 "$BERTH_TEST_TMP"
-	local d=$RT_ROOTFS
-	while [ "$d" != / ] && [ "$d" != /tmp ]; do
-		chmod a+x "$d"
-		d=$(dirname "$d")
-	done
 	set_args /bin/sh -c 'stat -c "%n %u:%g" /m/owned-0; touch /m/new'
 	run rt run -b "$BUNDLE" c1
 	[ "$status" -eq 0 ]
@@ -491,10 +467,7 @@ idmap_source()
 	check()
 	{
 		update_config ".mounts = (env.BASE | fromjson) + [$1]"
-		run rt run -b "$BUNDLE" c1
-		[ "$status" -ne 0 ]
-		[[ "$output" == *"mounts[$n] (on '/m'): $2"* ]] || { echo "$output"; return 1; }
-		[ -z "$(rt list -q)" ]
+		expect_run_error c1 "mounts[$n] (on '/m'): $2"
 	}
 	local map='[{"containerID": 0, "hostID": 1000, "size": 1}]'
 	check '{"destination": "/m", "type": "bind", "source": env.IDMAP_SRC, "options": ["bind"],
@@ -509,4 +482,98 @@ idmap_source()
 		"uidMappings": '"$map"', "gidMappings": '"$map"'}' "idmapped mounts must be bind mounts"
 	check '{"destination": "/m", "type": "bind", "source": env.IDMAP_SRC, "options": ["bind", "ridmap"]}' \
 		"'idmap' and 'ridmap' need uidMappings and gidMappings, or a user namespace"
+}
+
+# ---- fields the sections above do not reach ------------------------------
+
+@test "root.readonly makes the rootfs read-only" {
+	set_args /bin/sh -c 'touch /berth-ro-probe; echo touch=$?'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *"touch=1"* ]]
+	[ ! -e "$RT_ROOTFS/berth-ro-probe" ]
+}
+
+@test "prestart hooks run in the runtime's namespaces, before createRuntime" {
+	export HOOKLOG=$BERTH_TEST_TMP/hooks.log
+	set_args /bin/true
+	update_config '.hooks = {
+	  "prestart": [{"path": "/bin/sh", "args": ["sh", "-c",
+	    ("echo prestart $(readlink /proc/self/ns/mnt) >> " + env.HOOKLOG)]}],
+	  "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", ("echo createRuntime >> " + env.HOOKLOG)]}]}'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	run cat "$HOOKLOG"
+	[ "$output" = "prestart $(readlink /proc/self/ns/mnt)
+createRuntime" ]
+}
+
+@test "a hook over its timeout is killed and fails create" {
+	set_args /bin/true
+	update_config '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
+	SECONDS=0
+	expect_run_error c1 "createRuntime hook '/bin/sleep': timed out after 1s"
+	[ "$SECONDS" -lt 10 ]
+}
+
+@test "linux.resources.devices: the device cgroup denies by default and allows what a rule allows" {
+	# a host node (/dev/kmsg's numbers: in no default rule) on a bind
+	# mount without nodev, so that only the device cgroup decides
+	mkdir "$BERTH_TEST_TMP/devs"
+	mknod -m 666 "$BERTH_TEST_TMP/devs/kmsg" c 1 11
+	export DEVS=$BERTH_TEST_TMP/devs
+	update_config '.mounts += [{"destination": "/devs", "type": "bind", "source": env.DEVS,
+		"options": ["rbind", "rw"]}]'
+	set_args /bin/sh -c 'echo berth-device-cgroup-test > /devs/kmsg; echo write=$?'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[[ "$output" == *"write=1"* ]]
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1,
+		"minor": 11, "access": "w"}]'
+	run rt run -b "$BUNDLE" c2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"write=0"* ]]
+}
+
+@test "linux.seccomp argument filters match on the syscall's arguments" {
+	# chmod to 0700 (448) is denied, to 0755 allowed
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122,
+		 "args": [{"index": 2, "value": 448, "op": "SCMP_CMP_EQ"}]},
+		{"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122,
+		 "args": [{"index": 1, "value": 448, "op": "SCMP_CMP_EQ"}]}]}'
+	set_args /bin/sh -c 'touch /dev/shm/f; chmod 755 /dev/shm/f; echo c755=$?; chmod 700 /dev/shm/f; echo c700=$?; stat -c %a /dev/shm/f'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"c755=0"* ]]
+	[[ "$output" == *"Disk quota exceeded"* ]]
+	[[ "$output" == *"c700=1"* ]]
+	[ "${lines[-1]}" = 755 ]
+}
+
+@test "process.scheduler and process.ioPriority" {
+	update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+		| .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE"}'
+	set_args /bin/test-init sleep 100
+	run_detached c1
+	pid=$(rt_pid c1)
+	# SCHED_BATCH is policy 3; nice is field 19 of stat
+	[ "$(awk '$1 == "policy" { print $3 }' "/proc/$pid/sched")" -eq 3 ]
+	[ "$(awk '{ print $19 }' "/proc/$pid/stat")" -eq 5 ]
+	[ "$(ionice -p "$pid")" = idle ]
+}
+
+@test "linux.cgroupsPath places the container's cgroup" {
+	export CGP=/berth-cgp-$$-$BATS_TEST_NUMBER
+	update_config '.linux.cgroupsPath = env.CGP'
+	set_args /bin/test-init sleep 100
+	run_detached c1
+	pid=$(rt_pid c1)
+	[ "$(grep -c ":$CGP\$" "/proc/$pid/cgroup")" -eq "$(grep -c . "/proc/$pid/cgroup")" ]
+	[ -n "$(find /sys/fs/cgroup -maxdepth 2 -type d -path "*$CGP")" ]
+	# delete removes it (the leak check sees any that stays)
+	rt delete -f c1
+	[ -z "$(find /sys/fs/cgroup -maxdepth 2 -type d -path "*$CGP")" ]
 }

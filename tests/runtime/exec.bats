@@ -49,12 +49,13 @@ teardown() { runtime_teardown; }
 	pid=$(cat "$BERTH_TEST_TMP/pid")
 	[ -d "/proc/$pid" ]
 	# the same cgroups and namespaces as the init
-	init=$(rt state c1 | jq .pid)
+	init=$(rt_pid c1)
 	[ "$(cat "/proc/$pid/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
 	for ns in pid mnt net ipc uts cgroup; do
 		[ "$(readlink "/proc/$pid/ns/$ns")" = "$(readlink "/proc/$init/ns/$ns")" ]
 	done
 	run rt ps --format json c1
+	[ "$status" -eq 0 ]
 	[ "$(jq length <<<"$output")" -eq 2 ]
 }
 
@@ -70,4 +71,28 @@ teardown() { runtime_teardown; }
 	run rt exec c1 /bin/true
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"stopped"* ]]
+}
+
+@test "exec --cap adds a capability to the process only" {
+	# CAP_SYS_ADMIN is 21; the spec's default set lacks it
+	run rt exec c1 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ $((0x$(jq -r .CapEff <<<"$output") >> 21 & 1)) -eq 0 ]
+	run rt exec --cap CAP_SYS_ADMIN c1 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ $((0x$(jq -r .CapEff <<<"$output") >> 21 & 1)) -eq 1 ]
+	[ $((0x$(jq -r .CapBnd <<<"$output") >> 21 & 1)) -eq 1 ]
+	pid=$(rt_pid c1)
+	[ $((0x$(awk '$1 == "CapEff:" { print $2 }' "/proc/$pid/status") >> 21 & 1)) -eq 0 ]
+}
+
+@test "exec --no-new-privs sets no_new_privs where the config does not" {
+	update_config '.process.noNewPrivileges = false'
+	run_detached c2
+	run rt exec c2 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .no_new_privs <<<"$output")" -eq 0 ]
+	run rt exec --no-new-privs c2 /bin/test-init report
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .no_new_privs <<<"$output")" -eq 1 ]
 }

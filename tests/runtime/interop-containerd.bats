@@ -69,8 +69,7 @@ ctr_remove()
 
 @test "containerd: run with stdio passes stdin, stdout, stderr and the exit code" {
 	interop_check_stdio ctr_run --rm "$INTEROP_IMAGE" berth-ctr-run
-	run ctr_ container ls -q
-	[ -z "$output" ]
+	interop_expect_none ctr_ container ls -q
 }
 
 @test "containerd: exec in a detached container" {
@@ -78,6 +77,7 @@ ctr_remove()
 	interop_check_exec ctr_ task exec --exec-id e1 berth-ctr-exec
 	# the exec'd process is gone, the container still runs
 	run ctr_ task ps berth-ctr-exec
+	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	ctr_task_is berth-ctr-exec RUNNING
 	ctr_remove berth-ctr-exec
@@ -129,13 +129,10 @@ ctr_remove()
 	interop_wait ctr_task_is berth-ctr-del STOPPED
 	ctr_ task rm berth-ctr-del || true
 	ctr_ container rm berth-ctr-del
-	run ctr_ task ls -q
-	[ -z "$output" ]
-	run ctr_ container ls -q
-	[ -z "$output" ]
+	interop_expect_none ctr_ task ls -q
+	interop_expect_none ctr_ container ls -q
 	[ ! -e "$CTR_RTROOT/$CTR_NS/berth-ctr-del" ]
 	[ ! -e "$INTEROP_DIR/containerd/state/io.containerd.runtime.v2.task/$CTR_NS/berth-ctr-del" ]
-	run "$INTEROP_RT" --root "$CTR_RTROOT/$CTR_NS" list -q
-	[ -z "$output" ]
+	interop_expect_none "$INTEROP_RT" --root "$CTR_RTROOT/$CTR_NS" list -q
 	[ -z "$(_mounts_under "$INTEROP_DIR")" ]
 }

@@ -54,8 +54,7 @@ docker_status()
 
 @test "dockerd: run with stdio passes stdin, stdout, stderr and the exit code" {
 	interop_check_stdio docker_run --rm -i --name berth-dkr-run "$INTEROP_IMAGE"
-	run docker_ ps -aq
-	[ -z "$output" ]
+	interop_expect_none docker_ ps -aq
 }
 
 @test "dockerd: the container ran with the berth runtime" {
@@ -114,12 +113,10 @@ docker_status()
 	run docker_status berth-dkr-rm
 	[ "$output" = exited ]
 	docker_ rm berth-dkr-rm
-	run docker_ ps -aq
-	[ -z "$output" ]
+	interop_expect_none docker_ ps -aq
 	run docker_ inspect berth-dkr-rm
 	[ "$status" -ne 0 ]
 	[ ! -e "$DOCKER_RTROOT/$id" ]
-	run "$INTEROP_RT" --root "$DOCKER_RTROOT" list -q
-	[ -z "$output" ]
+	interop_expect_none "$INTEROP_RT" --root "$DOCKER_RTROOT" list -q
 	[ -z "$(_mounts_under "$INTEROP_DIR/docker/data/overlay2" | grep -v '/overlay2$')" ]
 }

@@ -54,8 +54,7 @@ podman_status_is()
 
 @test "podman: run with stdio passes stdin, stdout, stderr and the exit code" {
 	interop_check_stdio podman_run --rm -i --name berth-pod-run "$INTEROP_IMAGE"
-	run podman_ ps -aq
-	[ -z "$output" ]
+	interop_expect_none podman_ ps -aq
 }
 
 @test "podman: exec in a detached container" {
@@ -104,14 +103,14 @@ podman_status_is()
 	podman_ stop -t 0 berth-pod-rm
 	podman_status_is berth-pod-rm exited
 	podman_ rm berth-pod-rm
-	run podman_ ps -aq
-	[ -z "$output" ]
+	interop_expect_none podman_ ps -aq
 	run podman_ container exists berth-pod-rm
 	[ "$status" -eq 1 ]
 	[ ! -e "$PODMAN_RTROOT/$id" ]
 	# the runtime's default root is the host's: look for this container only
 	run "$INTEROP_RT" --root "$PODMAN_RTROOT" list -q
 	echo "$output"
+	[ "$status" -eq 0 ]
 	[ -z "$(grep -xF "$id" <<<"$output")" ]
 	[ -z "$(_mounts_under "$INTEROP_DIR/podman/root/overlay-containers")" ]
 }

@@ -18,12 +18,10 @@ setup()
 }
 teardown() { runtime_teardown; }
 
-# Set process.args to /bin/sh -c SCRIPT (set_args splits at newlines)
+# Set process.args to /bin/sh -c SCRIPT
 set_sh()
 {
-	local tmp=$BUNDLE/config.json.tmp
-	jq --arg s "$1" '.process.args = ["/bin/sh", "-c", $s]' "$BUNDLE/config.json" >"$tmp" &&
-		mv "$tmp" "$BUNDLE/config.json"
+	set_args /bin/sh -c "$1"
 }
 
 # A capability set as /proc/PID/status prints it (16 hex digits)
@@ -77,7 +75,7 @@ container_cgroup()
 @test "pid: from the host, the init is in its own pid namespace as pid 1" {
 	set_args /bin/test-init sleep 100
 	run_detached "$ID"
-	pid=$(rt state "$ID" | jq .pid)
+	pid=$(rt_pid "$ID")
 	[ "$(readlink "/proc/$pid/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]
 	# NSpid: the host pid, then the pid inside
 	[ "$(status_field "$pid" NSpid)" = "$pid" ]
@@ -133,7 +131,7 @@ container_cgroup()
 @test "mounts: the container's mounts never reach the host" {
 	set_args /bin/test-init sleep 100
 	run_detached "$ID"
-	pid=$(rt state "$ID" | jq .pid)
+	pid=$(rt_pid "$ID")
 	[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
 	# the container's root is the bundle's rootfs, not ours
 	[ "$(stat -L -c %d:%i "/proc/$pid/root/bin/test-init")" = "$(stat -c %d:%i "$RT_ROOTFS/bin/test-init")" ]
@@ -173,7 +171,7 @@ container_cgroup()
 			"ambient": ["CAP_KILL"]}'
 	set_args /bin/test-init sleep 100
 	run_detached "$ID"
-	pid=$(rt state "$ID" | jq .pid)
+	pid=$(rt_pid "$ID")
 	# from the host: the kernel's view of the process after its execve, as
 	# capabilities(7) computes it for a non-root user: the ambient set
 	# becomes the permitted and effective one
@@ -251,7 +249,7 @@ kill -0 1; echo kill=$?'
 	[ "$status" -eq 159 ]
 	set_args /bin/test-init sleep 100
 	run_detached "$ID-2"
-	pid=$(rt state "$ID-2" | jq .pid)
+	pid=$(rt_pid "$ID-2")
 	[ "$(status_field "$pid" Seccomp)" -eq 2 ]
 	[ "$(status_field "$pid" Seccomp_filters)" -ge 1 ]
 }
@@ -269,7 +267,7 @@ kill -0 1; echo kill=$?'
 	# again detached, to read the cgroup's counters before delete
 	update_config '.process.args = ["/bin/sh", "-c", "echo started; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd=$?; sleep 100"]'
 	run_detached "$ID-2"
-	pid=$(rt state "$ID-2" | jq .pid)
+	pid=$(rt_pid "$ID-2")
 	mem=$(container_cgroup "$pid" memory)
 	for i in $(seq 100); do
 		grep -q 'dd=' "$BERTH_TEST_TMP/$ID-2.out" && break
@@ -298,7 +296,7 @@ kill -0 1; echo kill=$?'
 	update_config '.linux.resources.pids = {"limit": 8}'
 	set_args /bin/test-init sleep 100
 	run_detached "$ID"
-	pid=$(rt state "$ID" | jq .pid)
+	pid=$(rt_pid "$ID")
 	pids=$(container_cgroup "$pid" pids)
 	[ "$(cat "$pids/pids.max")" -eq 8 ]
 	# the init, the exec'd shell and its sleeps: the 8th task in the
@@ -315,6 +313,7 @@ kill -0 1; echo kill=$?'
 	[ -f "$pids/pids.events" ] && [ "$(awk '$1 == "max" { print $2 }' "$pids/pids.events")" -ge 1 ]
 	[ "$(rt_status "$ID")" = running ]
 	run rt events --stats "$ID"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .data.pids.limit <<<"$output")" -eq 8 ]
 }
 
@@ -410,7 +409,7 @@ kill -0 1; echo kill=$?'
 			"options": ["rbind", "rw"]}]'
 	set_args /bin/test-init sleep 100
 	run_detached "$ID"
-	pid=$(rt state "$ID" | jq .pid)
+	pid=$(rt_pid "$ID")
 	[ "$(stat -c %u "/proc/$pid")" -eq 100000 ]
 	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status")" -eq 100000 ]
 	[ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ]
@@ -422,6 +421,7 @@ kill -0 1; echo kill=$?'
 		chown 0 /home/host-file; echo chown=$?
 		cat /home/host-file'
 	echo "$output"
+	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = inside ]
 	[[ $output == *"can't create /home/host-file: Permission denied"* ]]
 	[[ $output == *"write=1"* ]]
@@ -465,21 +465,22 @@ rtc()
 }
 
 # Start the attacker with the copy, exec /bin/evil in it up to $1 times
-# (stopping at the first overwrite), stop it and print its report
+# (stopping at the first overwrite), stop it and print its report.  Runs
+# under `run` (no errexit): each step that must work returns on failure.
 cve_attack()
 {
 	local n=$1 i out=$BERTH_TEST_TMP/$ID.out
 	shift
-	rtc run -d -b "$BUNDLE" "$ID" </dev/null >"$out" 2>&1
-	wait_file "$out"
+	rtc run -d -b "$BUNDLE" "$ID" </dev/null >"$out" 2>&1 || { cat "$out"; return 1; }
+	wait_file "$out" || return 1
 	for i in $(seq "$n"); do
 		"$@" "$RTC" --root "$RT_STATE" exec "$ID" /bin/evil </dev/null >/dev/null 2>&1 || true
 		# the attacker waits for the exe to be free before its write
 		sleep 0.3
 		grep -q '"event":"overwritten"' "$out" && break
 	done
-	rt kill "$ID" USR1
-	wait_status "$ID" stopped
+	rt kill "$ID" USR1 || return 1
+	wait_status "$ID" stopped || return 1
 	cat "$out"
 }
 
@@ -487,6 +488,7 @@ cve_attack()
 	cve_setup
 	run cve_attack 3 env
 	echo "$output"
+	[ "$status" -eq 0 ]
 	grep -q '"event":"done"' <<<"$output"
 	[ "$(grep -c '"event":"overwritten"' <<<"$output")" -eq 0 ]
 	# it saw the exec: the runtime's own process refused it its exe
@@ -503,6 +505,7 @@ cve_attack()
 	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 	run cve_attack 3 env
 	echo "$output"
+	[ "$status" -eq 0 ]
 	grep -q '"event":"done"' <<<"$output"
 	[ "$(grep -c '"event":"overwritten"' <<<"$output")" -eq 0 ]
 	# it did get at the runtime, and every write failed
@@ -519,6 +522,7 @@ cve_attack()
 	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 	run cve_attack 5 env _BERTH_CLONED_BINARY=1
 	echo "$output"
+	[ "$status" -eq 0 ]
 	grep -q '"event":"overwritten"' <<<"$output"
 	[ "$(sha256sum <"$RTC")" != "$RTC_SHA" ]
 	# the host would now run the payload as the runtime

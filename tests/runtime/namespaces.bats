@@ -10,7 +10,11 @@ setup_file() { runtime_setup_file; }
 setup() { runtime_setup; }
 teardown()
 {
-	[ -n "${NETNS:-}" ] && ip netns delete "$NETNS" 2>/dev/null
+	# before the leak check; a failure must not skip the teardown (the
+	# check then reports the namespace)
+	if [ -n "${NETNS:-}" ]; then
+		ip netns delete "$NETNS" || true
+	fi
 	runtime_teardown
 }
 
@@ -26,7 +30,7 @@ teardown()
 	userns_config
 	set_args /bin/test-init sleep 100
 	run_detached c1
-	pid=$(rt state c1 | jq .pid)
+	pid=$(rt_pid c1)
 	[ "$(awk '{ print $2 }' "/proc/$pid/uid_map")" -eq 100000 ]
 	run rt exec c1 /bin/test-init report
 	[ "$status" -eq 0 ]
@@ -41,7 +45,7 @@ teardown()
 		| if .type == "network" then .path = "/run/netns/" + env.NETNS else . end]'
 	set_args /bin/test-init sleep 100
 	run_detached c1
-	pid=$(rt state c1 | jq .pid)
+	pid=$(rt_pid c1)
 	[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$NETNS")" ]
 	[ "$(rt exec c1 /bin/test-init report | jq .pid)" -gt 1 ]
 }

@@ -1,7 +1,7 @@
 # runtime-helpers.bash: what the berth-runtime bats files share, on top of
 # ../helpers/common: a busybox rootfs with test-init in it (made once per
-# file), a bundle per test with a config from `berth-runtime spec`, the rt
-# wrapper with a private --root, and a teardown that deletes every
+# bats run), a bundle per test with a config from `berth-runtime spec`, the
+# rt wrapper with a private --root, and a teardown that deletes every
 # container the test left so that the leak check sees only real leaks.
 
 TEST_INIT=$BERTH_BUILD/tests/helpers/test-init
@@ -10,12 +10,8 @@ RECVTTY=$BERTH_BUILD/tests/helpers/recvtty
 # Once per file: the read-only rootfs every test's bundle points at
 runtime_setup_file()
 {
-	export RT_ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	"$BERTH_REPO/tests/data/make-busybox-rootfs.sh" "$RT_ROOTFS"
-	# the script's mktemp -d leaves the root 0700: other users could not
-	# even reach /bin
-	chmod 755 "$RT_ROOTFS"
-	cp "$TEST_INIT" "$RT_ROOTFS/bin/test-init"
+	RT_ROOTFS=$(berth_busybox_rootfs) || return 1
+	export RT_ROOTFS
 }
 
 runtime_setup()
@@ -74,12 +70,18 @@ userns_config()
 	done
 }
 
-# Set process.args from the arguments
+# Set process.args from the arguments (each may hold newlines; jq 1.6
+# would take a "-c" after --args as its own option, so --arg each)
 set_args()
 {
-	local args
-	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
-	update_config ".process.args = $args"
+	local tmp=$BUNDLE/config.json.tmp i=0 a opts=()
+	for a in "$@"; do
+		opts+=(--arg "$i" "$a")
+		i=$((i + 1))
+	done
+	jq --argjson n "$i" "${opts[@]}" \
+		'.process.args = [range(0; $n) as $i | $ARGS.named[$i | tostring]]' \
+		"$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
 # Start a detached container whose stdio goes to $BERTH_TEST_TMP/<id>.out
@@ -104,6 +106,15 @@ rt_status()
 	rt state "$1" 2>/dev/null | jq -r .status
 }
 
+# The host pid of container $1's init (0 once stopped); fails when state
+# does (a bare `rt state | jq` would give "" and fail further on)
+rt_pid()
+{
+	local st
+	st=$(rt state "$1") || return 1
+	jq -e .pid <<<"$st"
+}
+
 # Wait (bounded, 5 s) until the container has the status
 wait_status()
 {
@@ -114,6 +125,80 @@ wait_status()
 	done
 	echo "container $id: status '$(rt_status "$id")', wanted '$want'" >&2
 	return 1
+}
+
+# Fail, saying which, when the test's state root holds any container
+no_containers()
+{
+	local ids
+	ids=$(rt list -q) || return 1
+	[ -z "$ids" ] || { echo "containers left: $ids" >&2; return 1; }
+}
+
+# `run` container $1 from the bundle and expect it to fail before it runs,
+# with the message $2 in its output and no container left behind
+expect_run_error()
+{
+	run rt run -b "$BUNDLE" "$1"
+	[ "$status" -ne 0 ] || { echo "run $1 succeeded: $output" >&2; return 1; }
+	[[ "$output" == *"$2"* ]] || { echo "run $1: wanted '$2' in: $output" >&2; return 1; }
+	no_containers
+}
+
+# Start tests/helpers/recvtty on $CONSOLE_SOCK ($BERTH_TEST_TMP/console.sock):
+# it receives one pty master over the socket (runc's protocol), copies what
+# the container writes to $BERTH_TEST_TMP/tty.out (carriage returns kept)
+# and reports the master in tty.err.  console_received waits for it.
+console_listen()
+{
+	local i
+	[ -x "$RECVTTY" ] || skip "tests/helpers/recvtty is not built"
+	CONSOLE_SOCK=$BERTH_TEST_TMP/console.sock
+	"$RECVTTY" "$CONSOLE_SOCK" >"$BERTH_TEST_TMP/tty.out" 2>"$BERTH_TEST_TMP/tty.err" 3>&- &
+	CONSOLE_RECV=$!
+	for i in $(seq 100); do
+		[ -S "$CONSOLE_SOCK" ] && return 0
+		sleep 0.05
+	done
+	echo "recvtty made no socket" >&2
+	kill "$CONSOLE_RECV"
+	return 1
+}
+
+# Wait (bounded, 10 s) for recvtty to finish and return its status; kill
+# it when $1 (the status of the command that was to send it the master) is
+# not 0 or when it is still waiting, so that it never outlives the test
+console_received()
+{
+	local i state
+	[ "${1:-0}" -eq 0 ] || kill "$CONSOLE_RECV" 2>/dev/null
+	for i in $(seq 200); do
+		state=$(awk '{ print $3 }' "/proc/$CONSOLE_RECV/stat" 2>/dev/null || true)
+		[ -z "$state" ] || [ "$state" = Z ] && break
+		sleep 0.05
+	done
+	if [ -n "$state" ] && [ "$state" != Z ]; then
+		echo "recvtty: no pty master or no EOF within 10 s" >&2
+		kill "$CONSOLE_RECV" 2>/dev/null
+		wait "$CONSOLE_RECV"
+		return 1
+	fi
+	wait "$CONSOLE_RECV"
+}
+
+# Start detached container $1 with process.terminal, its pty master sent
+# to recvtty (console_listen)
+console_run_detached()
+{
+	local rc=0
+	console_listen || return 1
+	run_detached "$1" --console-socket "$CONSOLE_SOCK" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		console_received "$rc" || true
+		cat "$BERTH_TEST_TMP/$1.out" >&2
+		return 1
+	fi
+	console_received
 }
 
 # Wait (bounded) until the file has content

@@ -10,18 +10,12 @@ setup_file() { runtime_setup_file; }
 setup()
 {
 	runtime_setup
-	[ -x "$RECVTTY" ] || skip "tests/helpers/recvtty is not built"
 	update_config '.process.terminal = true'
 }
 teardown() { runtime_teardown; }
 
 @test "--console-socket receives the pty master" {
-	sock=$BERTH_TEST_TMP/console.sock
-	"$RECVTTY" "$sock" >"$BERTH_TEST_TMP/tty.out" 2>"$BERTH_TEST_TMP/tty.err" &
-	recv=$!
-	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	run_detached c1 --console-socket "$sock"
-	wait "$recv"
+	console_run_detached c1
 	grep -q "name: /dev/ptmx" "$BERTH_TEST_TMP/tty.err"
 	out=$(tr -d '\r' <"$BERTH_TEST_TMP/tty.out")
 	[ "$(jq -r .tty <<<"$out")" = true ]
@@ -49,4 +43,19 @@ teardown() { runtime_teardown; }
 	out=$(tr -d '\r' <<<"$output")
 	[ "$(jq -r .tty <<<"$out")" = true ]
 	[ "$(jq -c .fds <<<"$out")" = "[0,1,2]" ]
+}
+
+@test "exec -d -t --console-socket sends the exec's pty master" {
+	update_config '.process.terminal = false | .process.args = ["/bin/test-init", "sleep", "100"]'
+	run_detached c1
+	console_listen
+	rc=0
+	rt exec -d -t --console-socket "$CONSOLE_SOCK" c1 /bin/test-init report \
+		</dev/null >"$BERTH_TEST_TMP/exec.out" 2>&1 || rc=$?
+	console_received "$rc"
+	[ "$rc" -eq 0 ]
+	grep -q "name: /dev/ptmx" "$BERTH_TEST_TMP/tty.err"
+	out=$(tr -d '\r' <"$BERTH_TEST_TMP/tty.out")
+	[ "$(jq -r .tty <<<"$out")" = true ]
+	[ "$(jq -r .pid <<<"$out")" -gt 1 ]
 }
