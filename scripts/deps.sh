@@ -11,8 +11,10 @@ PACKAGES=(
 	libc6-dev
 	libjansson-dev libsqlite3-dev libcurl4-openssl-dev libarchive-dev libssl-dev
 	libseccomp-dev libcap-dev libmnl-dev libnftables-dev libyaml-dev
-	libcmocka-dev libmicrohttpd-dev
-	bats busybox-static
+	libcmocka-dev libhttp-parser-dev
+	bats busybox-static tini
+	# tests/api: the Python docker SDK drives berthd
+	python3-docker
 	clang-format clang-tidy cppcheck libclang-rt-14-dev shellcheck
 	iproute2 nftables jq file util-linux procps git
 	containerd docker.io podman runc crun skopeo umoci
