@@ -35,6 +35,13 @@ int berth_error_wrap(berth_error_t **err, const char *fmt, ...)
 /* The negative return value that corresponds to err */
 int berth_error_code(const berth_error_t *err);
 
+/* berth_error_codep(err) for an err that may be NULL (callers may pass
+ * NULL when they do not want the error): `return berth_error_codep(err);` */
+static inline int berth_error_codep(berth_error_t **err)
+{
+	return berth_error_code(err ? *err : NULL);
+}
+
 #if defined(__clang_analyzer__) && !defined(BERTH_ERROR_IMPL)
 /* Tell the static analyzer what the contract says: these never succeed (and
  * berth_error_code is negative), so paths where a failing callee "returned

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 /* clang-format on */
+#include <ftw.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -29,5 +31,17 @@ void _skip(const char *const file, const int line) __attribute__((noreturn));
 		if (strstr((err)->msg, (needle)) == NULL)                        \
 			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle)); \
 	} while (0)
+
+static inline int unit_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* rm -rf path for fixtures (no shell): 0, or -1 when something stayed */
+static inline int unit_rm_rf(const char *path)
+{
+	return nftw(path, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #endif

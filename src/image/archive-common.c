@@ -288,7 +288,7 @@ int archive_spool_read(struct archive_spool *sp, int fd, berth_error_t **err)
 				return -EINVAL;
 		} else if (type == AE_IFREG) {
 			if (spool_regular(sp, a, m, archive_entry_size(e), err) < 0)
-				return berth_error_code(*err);
+				return berth_error_codep(err);
 		} else {
 			return berth_error_fail(err, EINVAL,
 						"archive member '%.*s': unexpected file type 0%o",
@@ -322,7 +322,7 @@ int archive_spool_read_all(struct archive_spool *sp, const char *name, size_t ma
 {
 	const struct spool_member *m;
 	if (archive_spool_find(sp, name, &m, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if (m->size < 0 || (uint64_t)m->size > max)
 		return berth_error_fail(err, EFBIG, "archive file '%.*s' is larger than %zu bytes",
 					QUOTE_MAX, name, max);
@@ -342,7 +342,7 @@ int archive_spool_store(struct archive_spool *sp, const char *name, struct diges
 {
 	const struct spool_member *m;
 	if (archive_spool_find(sp, name, &m, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if (m->kind == SPOOL_MEMORY &&
 	    content_put_buffer(sp->cs, m->data, m->len, &m->digest, NULL, err) < 0)
 		return berth_error_wrap(err, "archive file '%.*s'", QUOTE_MAX, name);
@@ -387,15 +387,15 @@ static int existing_layer(struct image_store *s, struct archive_layer_in *in,
 		if (content_writer_begin(cs, in->has_digest ? &in->blob_digest : NULL,
 					 in->blob_size, &w, err) < 0 ||
 		    content_writer_write_fd(w, in->fd, err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		if (content_writer_commit(w, &in->blob_digest, err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		in->blob_size = content_writer_size(w);
 		in->has_digest = true;
 		in->in_store = true;
 		store_fd = content_open_read(cs, &in->blob_digest, err);
 		if (store_fd < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		fd = store_fd;
 	}
 	struct digest got;
@@ -405,10 +405,10 @@ static int existing_layer(struct image_store *s, struct archive_layer_in *in,
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			return berth_error_set(err, errno, "seek '%s'", in->name);
 		if (layer_blob_diff_id(fd, &got, err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 	}
 	if (digest_verify(diff_id, &got, "diffID", err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	l->diff_id = *diff_id;
 	l->size = -1;
 	return 0;
@@ -658,7 +658,7 @@ int archive_save_set_resolve(struct image_store *s, const char *const *names, si
 	for (size_t i = 0; i < n; i++) {
 		struct digest id;
 		if (image_store_resolve(s, names[i], &id, err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		/* a name (not an ID) adds its tag */
 		cleanup_free char *tag = NULL;
 		cleanup_image_ref struct image_ref *ref = NULL;
@@ -852,7 +852,7 @@ int archive_tar_add_set_blobs(struct archive *a, struct image_store *s,
 {
 	if (archive_tar_add_dir(a, "blobs", err) < 0 ||
 	    archive_tar_add_dir(a, "blobs/sha256", err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	cleanup_free struct archive_blob_ref *blobs = NULL;
 	size_t n = 0;
 	archive_save_set_blobs(set, &blobs, &n);

@@ -47,7 +47,7 @@ static int parse_entry(struct archive_spool *sp, const json_t *obj, size_t idx,
 	if (bjson_get_string(obj, where, "Config", BJSON_REQUIRED, &config, err) < 0 ||
 	    bjson_get_array(obj, where, "Layers", BJSON_REQUIRED, &layers, err) < 0 ||
 	    bjson_get_array(obj, where, "RepoTags", BJSON_ALLOW_NULL, &tags, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	const struct spool_member *m;
 	if (archive_spool_find(sp, config, &m, err) < 0)
 		return berth_error_wrap(err, "%s.Config", where);
@@ -100,7 +100,7 @@ static int open_layer(void *userdata, size_t i, struct archive_layer_in *ret, be
 	const char *name = c->entry->layers[i];
 	ret->name = xstrdup(name);
 	if (archive_spool_store(c->sp, name, &ret->blob_digest, &ret->blob_size, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	ret->fd = content_open_read(c->sp->cs, &ret->blob_digest, err);
 	if (ret->fd < 0)
 		return ret->fd;
@@ -117,10 +117,10 @@ static int load_manifest_json(struct image_store *s, struct archive_spool *sp,
 	size_t len = 0;
 	if (archive_spool_read_all(sp, "manifest.json", ARCHIVE_INDEX_MAX_SIZE, &buf, &len, err) <
 	    0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	cleanup_json json_t *doc = NULL;
 	if (bjson_load(buf, len, "manifest.json", ARCHIVE_INDEX_MAX_SIZE, 0, &doc, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if (!json_is_array(doc))
 		return berth_error_fail(err, EINVAL, "manifest.json: expected an array, got %s",
 					bjson_type_name(doc));

@@ -85,7 +85,7 @@ static int src_read_blob(struct oci_src *src, const struct oci_descriptor *desc,
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	if (src_read_file(src, name, max, &buf, &len, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if ((int64_t)len != desc->size)
 		return berth_error_fail(err, EINVAL,
 					"blob '%s': %zu bytes, the descriptor says %lld", name, len,
@@ -93,7 +93,7 @@ static int src_read_blob(struct oci_src *src, const struct oci_descriptor *desc,
 	struct digest got;
 	digest_buffer(buf, len, &got);
 	if (digest_verify(&desc->digest, &got, name, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	*ret = steal_pointer(&buf);
 	*ret_len = len;
 	return 0;
@@ -118,7 +118,7 @@ static int open_layer(void *userdata, size_t i, struct archive_layer_in *ret, be
 		struct digest got;
 		/* the spool checked the content against the member's name */
 		if (archive_spool_store(c->src->sp, ret->name, &got, &size, err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		if (size != d->size)
 			return berth_error_fail(err, EINVAL,
 						"blob '%s': %lld bytes, the descriptor says %lld",
@@ -205,14 +205,14 @@ static int resolve_manifest(struct oci_src *src, const struct oci_descriptor *d,
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	if (src_read_blob(src, d, OCI_IMAGE_MANIFEST_MAX_SIZE, &buf, &len, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	cleanup_oci_index struct oci_image_index *idx = NULL;
 	if (oci_image_index_parse(buf, len, d->media_type, OCI_IMAGE_ALLOW_UNKNOWN_TYPES, &idx,
 				  err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	size_t sel;
 	if (oci_image_index_select(idx, want, &sel, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	return resolve_manifest(src, &idx->manifests[sel], want, depth + 1, ret, err);
 }
 
@@ -255,12 +255,12 @@ static int load_layout(struct image_store *s, struct oci_src *src,
 	if (bjson_load(layout, len, "oci-layout", 4096, 0, &lj, err) < 0 ||
 	    bjson_get_string(lj, "oci-layout", "imageLayoutVersion", BJSON_REQUIRED, &version,
 			     err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if (strncmp(version, "1.", 2) != 0)
 		return berth_error_fail(err, ENOTSUP, "oci-layout: unsupported version '%s'",
 					version);
 	if (src_read_file(src, "index.json", ARCHIVE_INDEX_MAX_SIZE, &ibuf, &len, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	cleanup_oci_index struct oci_image_index *idx = NULL;
 	if (oci_image_index_parse(ibuf, len, NULL, OCI_IMAGE_ALLOW_UNKNOWN_TYPES, &idx, err) < 0)
 		return berth_error_wrap(err, "index.json");
@@ -428,7 +428,7 @@ static int copy_blob(struct content_store *cs, int dirfd, const struct digest *d
 		return in;
 	struct atomic_tmp tmp cleanup_atomic_tmp = { .fd = -1 };
 	if (atomic_tmp_open(dirfd, name, 0644, &tmp, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	for (;;) {
 		ssize_t n = copy_file_range(in, NULL, tmp.fd, NULL, 1 << 30, 0);
 		if (n < 0 && errno == EINTR)

@@ -287,7 +287,7 @@ int content_writer_commit(struct content_writer *w, struct digest *ret_digest, b
 	}
 	if (w->have_expected && digest_verify(&w->expected, &got, "blob", err) < 0) {
 		writer_discard(w);
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	}
 	if (fsync(w->fd) < 0) {
 		int e = errno;
@@ -342,7 +342,7 @@ int content_put_buffer(struct content_store *store, const void *buf, size_t len,
 		struct digest got;
 		digest_buffer(buf, len, &got);
 		if (digest_verify(expected, &got, "blob", err) < 0)
-			return berth_error_code(*err);
+			return berth_error_codep(err);
 		if (ret_digest)
 			*ret_digest = got;
 		return 0;
@@ -387,7 +387,7 @@ int content_read_all(struct content_store *store, const struct digest *d, size_t
 	struct digest got;
 	digest_buffer(buf, off, &got);
 	if (digest_verify(d, &got, "blob", err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	*ret = steal_pointer(&buf);
 	if (ret_len)
 		*ret_len = off;

@@ -519,7 +519,7 @@ static int prune_one(struct image_store *s, const char *name, json_t *deleted, b
 			return 0;
 		}
 		*err = steal_pointer(&e);
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	}
 	json_array_extend(deleted, records);
 	return 0;

@@ -889,7 +889,7 @@ static int unpack_run(struct unpack *u, const struct layer_unpack_options *opts,
 	if (u->blob_hasher)
 		digest_hasher_final(u->blob_hasher, &res.blob_digest);
 	if (opts && opts->diff_id && digest_verify(opts->diff_id, &res.diff_id, "diffID", err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	res.tar_size = u->tar_size;
 	res.blob_size = u->blob_size;
 	res.content_size = u->content_size;

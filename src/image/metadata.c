@@ -370,7 +370,7 @@ static int migrate(struct metadata *md, berth_error_t **err)
 	return 0;
 fail:
 	exec_sql(md, "ROLLBACK", "roll back migration", NULL);
-	return berth_error_code(*err);
+	return berth_error_codep(err);
 }
 
 int metadata_open(const char *path, enum metadata_flags flags, struct metadata **ret,

@@ -214,7 +214,7 @@ static int lsm_write_exec(const char *lsm_path, const char *value, berth_error_t
 		if (e->errnum != ENOENT) {
 			if (err) {
 				*err = steal_pointer(&e);
-				return berth_error_code(*err);
+				return berth_error_codep(err);
 			}
 			return -1;
 		}
