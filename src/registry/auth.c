@@ -376,7 +376,7 @@ int auth_token_response_parse(const char *buf, size_t len, time_t now, char **re
 	    bjson_get_string(j, NULL, "access_token", 0, &access, err) < 0 ||
 	    bjson_get_string(j, NULL, "issued_at", 0, &issued, err) < 0 ||
 	    bjson_get_int_range(j, NULL, "expires_in", 0, 0, INT32_MAX, &expires_in, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	if (!token || !*token)
 		token = access;
 	if (!token || !*token)
@@ -531,7 +531,7 @@ int auth_state_authorize(struct auth_state *a, struct http_client *c, const char
 	char *token = NULL;
 	time_t expires = 0;
 	if (fetch_token(a, c, scope, &token, &expires, err) < 0)
-		return berth_error_code(*err);
+		return berth_error_codep(err);
 	a->tokens = xreallocarray(a->tokens, a->n_tokens + 1, sizeof(*a->tokens));
 	a->tokens[a->n_tokens++] = (struct auth_token){ xstrdup(key), token, expires };
 	log_debug("registry: new token for scope '%s'", key);

@@ -5,7 +5,16 @@
 #define BERTH_REGISTRY_CLIENT_INTERNAL_H
 
 #include "registry/client.h"
+#include "registry/endpoint.h"
 #include "registry/http.h"
+
+/* registry_client_new at a given endpoint (a mirror: its URL, domain's
+ * credentials, as docker sends the index's credentials to its mirrors) */
+struct registry_client *registry_client_new_at(const char *domain,
+					       const struct registry_endpoint *ep,
+					       const char *repository,
+					       const struct registry_options *opts,
+					       berth_error_t **err);
 
 /* Perform req with the session's authentication loop (a 401 is answered
  * once, with fresh credentials for scope; a second one is EACCES).

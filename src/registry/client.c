@@ -1,7 +1,8 @@
 /* client: one registry session (see client.h).  Every request goes through
  * client_request, which owns the authentication loop: at most one retry
  * after a 401, with a freshly fetched token, so that a registry that keeps
- * refusing ends in a clear error instead of a loop. */
+ * refusing ends in a clear error instead of a loop; and client_http below
+ * it, which settles an insecure registry's scheme on the first request. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -20,8 +21,13 @@
 #include "registry/credentials.h"
 
 struct registry_client {
-	char *domain;     /* as the user named it: "docker.io", "127.0.0.1:5000" */
-	char *base;       /* "https://registry-1.docker.io" */
+	char *domain; /* as the user named it: "docker.io", "127.0.0.1:5000" */
+	char *base;   /* "https://registry-1.docker.io" */
+	/* "http://…" while an insecure registry's HTTPS is unproven: the
+	 * first request that fails to connect or handshake over base moves
+	 * the session here; NULL once settled (or for a secure one) */
+	char *fallback_base;
+	bool insecure;    /* HTTPS unverified (insecure-registries) */
 	char *repository; /* NULL for a registry-wide session (login) */
 	char *pull_scope; /* "repository:<repository>:pull" */
 	char *certs_dir;  /* NULL: HTTP_DEFAULT_CERTS_DIR */
@@ -39,12 +45,15 @@ void registry_manifest_release(struct registry_manifest *m)
 /* A session around http (takes ownership) with everything but the
  * authentication state */
 static struct registry_client *client_make(const char *domain, const char *base,
+					   const char *fallback_base, bool insecure,
 					   const char *repository, const char *certs_dir,
 					   struct http_client *http)
 {
 	struct registry_client *c = xzalloc(sizeof(*c));
 	c->domain = xstrdup(domain);
 	c->base = xstrdup(base);
+	c->fallback_base = xstrdup(fallback_base);
+	c->insecure = insecure;
 	c->repository = xstrdup(repository);
 	c->pull_scope = repository ? xasprintf("repository:%s:pull", repository) : NULL;
 	c->certs_dir = xstrdup(certs_dir);
@@ -52,16 +61,42 @@ static struct registry_client *client_make(const char *domain, const char *base,
 	return c;
 }
 
+static bool domain_valid(const char *domain)
+{
+	return domain && *domain && !strpbrk(domain, "/ \t\r\n?#@");
+}
+
 struct registry_client *registry_client_new(const char *domain, const char *repository,
 					    const struct registry_options *opts,
 					    berth_error_t **err)
+{
+	struct registry_endpoint *eps = NULL;
+	size_t n = 0;
+
+	if (!domain_valid(domain))
+		return berth_error_fail(err, EINVAL, "invalid registry host '%s'",
+					domain ? domain : ""),
+		       NULL;
+	if (registry_endpoints(domain, opts, false, &eps, &n, err) < 0)
+		return NULL;
+	struct registry_client *c =
+		registry_client_new_at(domain, &eps[n - 1], repository, opts, err);
+	registry_endpoints_free(eps, n);
+	return c;
+}
+
+struct registry_client *registry_client_new_at(const char *domain,
+					       const struct registry_endpoint *ep,
+					       const char *repository,
+					       const struct registry_options *opts,
+					       berth_error_t **err)
 {
 	static const struct registry_options defaults = { 0 };
 	struct auth_creds creds = { 0 };
 
 	if (!opts)
 		opts = &defaults;
-	if (!domain || !*domain || strpbrk(domain, "/ \t\r\n?#@"))
+	if (!domain_valid(domain))
 		return berth_error_fail(err, EINVAL, "invalid registry host '%s'",
 					domain ? domain : ""),
 		       NULL;
@@ -82,15 +117,13 @@ struct registry_client *registry_client_new(const char *domain, const char *repo
 			return NULL;
 		}
 	}
-	const char *endpoint = domain;
-	if (strcmp(domain, IMAGE_REF_DEFAULT_DOMAIN) == 0 ||
-	    strcmp(domain, IMAGE_REF_LEGACY_DOMAIN) == 0)
-		endpoint = REGISTRY_DOCKER_IO_ENDPOINT;
-	cleanup_free char *base = xasprintf("%s://%s",
-					    (opts->flags & REGISTRY_INSECURE) ? "http" : "https",
-					    endpoint);
-	struct registry_client *c = client_make(domain, base, repository, opts->certs_dir, http);
+	struct registry_client *c = client_make(domain, ep->url, ep->fallback_url, ep->insecure,
+						repository, opts->certs_dir, http);
 	auth_state_init(&c->auth, &creds);
+	/* the token server of an insecure registry is not verified either,
+	 * as docker's shared transport does */
+	if (ep->insecure)
+		c->auth.http_flags |= HTTP_INSECURE_TLS;
 	return c;
 }
 
@@ -100,8 +133,8 @@ struct registry_client *registry_client_dup(const struct registry_client *c, ber
 	struct http_client *http = http_client_new(&hopts, err);
 	if (!http)
 		return NULL;
-	struct registry_client *d =
-		client_make(c->domain, c->base, c->repository, c->certs_dir, http);
+	struct registry_client *d = client_make(c->domain, c->base, c->fallback_base, c->insecure,
+						c->repository, c->certs_dir, http);
 	auth_state_copy(&d->auth, &c->auth);
 	return d;
 }
@@ -112,6 +145,7 @@ void registry_client_free(struct registry_client *c)
 		return;
 	free(c->domain);
 	free(c->base);
+	free(c->fallback_base);
 	free(c->repository);
 	free(c->pull_scope);
 	free(c->certs_dir);
@@ -142,28 +176,88 @@ static char *response_reason(const struct http_response *resp)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* A transport failure after which docker tries an insecure registry over
+ * plain HTTP: no TLS (a plain-HTTP server answers the handshake with
+ * garbage), nothing listening, a dropped or stalled connection */
+static bool fallback_worthy(int errnum)
+{
+	return errnum == EPROTO || http_error_transient(errnum);
+}
+
+/* Replace *err with its message plus the setting that would help */
+static void hint_insecure(const struct registry_client *c, berth_error_t **err)
+{
+	if (!err || !*err || (*err)->errnum != EPROTO || strncmp(c->base, "https://", 8) != 0)
+		return;
+	berth_error_t *old = steal_pointer(err);
+	berth_error_fail(err, old->errnum,
+			 "%s (if '%s' serves plain HTTP, add it to the daemon's "
+			 "\"insecure-registries\")",
+			 old->msg, c->domain);
+	berth_error_free(old);
+}
+
+/* http_do for a URL of the session's own origin.  The first request to an
+ * insecure registry is one HTTPS attempt (no retries: refused or not TLS
+ * is an answer, not a hiccup); when it fails to connect or handshake, the
+ * session moves to plain HTTP for good and req->url is rewritten (into
+ * *url_owner, which the caller frees). */
+static int client_http(struct registry_client *c, struct http_request *req, char **url_owner,
+		       struct http_response *ret, berth_error_t **err)
+{
+	enum http_flags flags = req->flags;
+	if (c->insecure && strncmp(c->base, "https://", 8) == 0)
+		req->flags |= HTTP_INSECURE_TLS;
+	if (!c->fallback_base) {
+		int r = http_do(c->http, req, ret, err);
+		req->flags = flags;
+		if (r < 0 && !c->insecure)
+			hint_insecure(c, err);
+		return r;
+	}
+	size_t blen = strlen(c->base);
+	req->flags &= ~HTTP_IDEMPOTENT;
+	int r = http_do(c->http, req, ret, err);
+	req->flags = flags;
+	if (r == 0) {
+		/* HTTPS works: settled */
+		free(c->fallback_base);
+		c->fallback_base = NULL;
+		return 0;
+	}
+	if (!err || !*err || !fallback_worthy((*err)->errnum) ||
+	    strncmp(req->url, c->base, blen) != 0)
+		return r;
+	cleanup_error berth_error_t *tls_err = steal_pointer(err);
+	log_debug("registry: %s; trying plain HTTP (insecure registry '%s')", tls_err->msg,
+		  c->domain);
+	char *url = xasprintf("%s%s", c->fallback_base, req->url + blen);
+	free(*url_owner);
+	*url_owner = url;
+	req->url = url;
+	free(c->base);
+	c->base = steal_pointer(&c->fallback_base);
+	r = http_do(c->http, req, ret, err);
+	if (r < 0)
+		berth_error_wrap(err, "over HTTPS: %s; over plain HTTP", tls_err->msg);
+	return r;
+}
+
 /* Perform req (its authorization is set here) with the authentication
  * loop: a 401 is answered once, with the challenge it carries and fresh
  * credentials; a second 401 is EACCES. */
-static int client_request(struct registry_client *c, struct http_request *req, const char *scope,
-			  struct http_response *ret, berth_error_t **err)
+static int auth_loop(struct registry_client *c, struct http_request *req, const char *scope,
+		     char **moved_url, struct http_response *ret, berth_error_t **err)
 {
 	const char *method = req->method ? req->method : "GET";
 
-	/* Credentials go only to the registry's own origin, as docker's
-	 * per-host challenge manager decides: an upload Location may point at
-	 * object storage on another host, which must never see the token */
-	if (!http_same_origin(req->url, c->base)) {
-		req->authorization = NULL;
-		return http_do(c->http, req, ret, err);
-	}
 	for (int round = 0; round < 2; round++) {
 		cleanup_free char *authz = NULL;
 		struct http_response resp = { 0 };
 		if (auth_state_authorize(&c->auth, c->http, scope, round > 0, &authz, err) < 0)
 			return berth_error_wrap(err, "%s %s", method, req->url);
 		req->authorization = authz;
-		int r = http_do(c->http, req, &resp, err);
+		int r = client_http(c, req, moved_url, &resp, err);
 		req->authorization = NULL;
 		if (r < 0)
 			return r;
@@ -195,6 +289,24 @@ static int client_request(struct registry_client *c, struct http_request *req, c
 				req->url, why);
 	}
 	return berth_error_fail(err, EACCES, "%s %s: unauthorized", method, req->url);
+}
+
+static int client_request(struct registry_client *c, struct http_request *req, const char *scope,
+			  struct http_response *ret, berth_error_t **err)
+{
+	/* Credentials go only to the registry's own origin, as docker's
+	 * per-host challenge manager decides: an upload Location may point at
+	 * object storage on another host, which must never see the token */
+	if (!http_same_origin(req->url, c->base)) {
+		req->authorization = NULL;
+		return http_do(c->http, req, ret, err);
+	}
+	const char *caller_url = req->url;
+	char *moved_url = NULL; /* req->url after a move to plain HTTP */
+	int r = auth_loop(c, req, scope, &moved_url, ret, err);
+	req->url = caller_url;
+	free(moved_url);
+	return r;
 }
 
 int registry_ping(struct registry_client *c, berth_error_t **err)

@@ -21,9 +21,14 @@
 #define REGISTRY_DOCKER_IO_ENDPOINT "registry-1.docker.io"
 
 enum registry_flags {
-	REGISTRY_INSECURE = 1 << 0,  /* plain HTTP (docker's insecure-registries) */
+	/* treat this registry as listed in insecure_registries */
+	REGISTRY_INSECURE = 1 << 0,
 	REGISTRY_ANONYMOUS = 1 << 1, /* do not look up stored credentials */
 };
+
+/* Caps on the lists below (daemon.json is not trusted to be small) */
+#define REGISTRY_MAX_INSECURE 256
+#define REGISTRY_MAX_MIRRORS 16
 
 struct registry_options {
 	const char *certs_dir;  /* NULL: HTTP_DEFAULT_CERTS_DIR */
@@ -32,13 +37,40 @@ struct registry_options {
 	/* explicit credentials, used instead of stored ones when set */
 	const char *username;
 	const char *password;
+	/* daemon.json's "insecure-registries": NULL-terminated, not owned
+	 * (read only during the calls that take these options).  Entries are
+	 * "host[:port]" (matched against the reference's domain exactly) or
+	 * CIDRs ("10.0.0.0/8", "fd00::/8", matched against the host's
+	 * addresses, resolved when it is a name).  127.0.0.0/8 is always
+	 * insecure, as in docker.  An insecure registry is tried over HTTPS
+	 * without certificate verification first and over plain HTTP when
+	 * that fails to connect or handshake; every other one is HTTPS only,
+	 * verified.  NULL: none but the default. */
+	const char *const *insecure_registries;
+	/* daemon.json's "registry-mirrors": NULL-terminated, not owned.
+	 * "http[s]://host[:port]" URLs with no path; pulls of docker.io images
+	 * try each in order (the same repository path: /v2/library/busybox/…
+	 * on the mirror) before docker.io itself.  Push never uses them. */
+	const char *const *registry_mirrors;
+	/* Where docker.io itself is reached ("https://registry-1.docker.io"
+	 * when NULL).  For tests, so that a mirror fallback reaches a local
+	 * registry, never the internet; berthd leaves it NULL. */
+	const char *docker_io_url;
 };
+
+/* Check the insecure-registries entries, the mirror URLs and
+ * docker_io_url (for berthd to refuse a bad daemon.json at start): EINVAL
+ * naming the bad entry, E2BIG past the caps.  opts may be NULL. */
+int registry_options_validate(const struct registry_options *opts, berth_error_t **err);
 
 struct registry_client;
 
 /* A session for repository (a reference's path, "library/busybox") on
  * domain (a reference's domain: "docker.io", "127.0.0.1:5000").  opts may
- * be NULL; it is copied.  Stored credentials are read here. */
+ * be NULL; it is copied (its lists are read here only).  Stored
+ * credentials are read here.  An insecure registry's first request tries
+ * HTTPS, then plain HTTP; the session keeps whichever answered.  Never a
+ * mirror: pull picks those. */
 struct registry_client *registry_client_new(const char *domain, const char *repository,
 					    const struct registry_options *opts,
 					    berth_error_t **err);

@@ -23,6 +23,7 @@
 #include "common/xalloc.h"
 #include "image/content-store.h"
 #include "image/reference.h"
+#include "registry/client-internal.h"
 #include "registry/pull.h"
 
 #include "common/banned.h"
@@ -273,6 +274,51 @@ resolve_manifest(struct pull_state *st, const struct pull_options *opts, berth_e
 	return &st->platform;
 }
 
+/* Forget what one endpoint gave, before trying the next */
+static void pull_state_reset_source(struct pull_state *st)
+{
+	registry_client_free(st->client);
+	st->client = NULL;
+	registry_manifest_release(&st->top);
+	registry_manifest_release(&st->platform);
+	oci_image_index_free(st->index);
+	st->index = NULL;
+}
+
+/* Open the session and resolve want (tag or digest) to this platform's
+ * manifest at the first endpoint that serves it: for docker.io, each
+ * registry mirror in order, then docker.io itself.  As docker does, any
+ * failure at a mirror (down, no such image, refused) moves on to the
+ * next; the blobs then come from the endpoint that gave the manifest.
+ * The last endpoint's error is the one reported. */
+static const struct registry_manifest *pull_resolve(struct pull_state *st,
+						    const struct pull_options *opts,
+						    const char *want, berth_error_t **err)
+{
+	struct registry_endpoint *eps = NULL;
+	size_t n = 0;
+	const struct registry_manifest *m = NULL;
+
+	if (registry_endpoints(st->ref->domain, opts->registry, true, &eps, &n, err) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !m; i++) {
+		cleanup_error berth_error_t *mirror_err = NULL;
+		berth_error_t **e = eps[i].mirror ? &mirror_err : err;
+		st->client = registry_client_new_at(st->ref->domain, &eps[i], st->ref->path,
+						    opts->registry, e);
+		if (st->client && registry_get_manifest(st->client, want, &st->top, e) == 0)
+			m = resolve_manifest(st, opts, e);
+		if (m)
+			break;
+		if (eps[i].mirror)
+			log_debug("registry: mirror '%s': %s; trying the next endpoint", eps[i].url,
+				  mirror_err ? mirror_err->msg : "failed");
+		pull_state_reset_source(st);
+	}
+	registry_endpoints_free(eps, n);
+	return m;
+}
+
 /* Fetch (unless present), read and parse the image config */
 static int fetch_config(struct pull_state *st, struct pull_ctx *ctx, berth_error_t **err)
 {
@@ -426,12 +472,7 @@ static int pull_do(struct pull_state *st, struct pull_ctx *ctx, struct image_sto
 		snprintf(want, sizeof(want), "%s", st->ref->tag);
 	progress_statusf(progress, want, "Pulling from %s", st->ref->path);
 
-	st->client = registry_client_new(st->ref->domain, st->ref->path, opts->registry, err);
-	if (!st->client)
-		return -1;
-	if (registry_get_manifest(st->client, want, &st->top, err) < 0)
-		return -1;
-	const struct registry_manifest *m = resolve_manifest(st, opts, err);
+	const struct registry_manifest *m = pull_resolve(st, opts, want, err);
 	if (!m)
 		return -1;
 	char md[DIGEST_STR_SIZE];

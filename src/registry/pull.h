@@ -45,9 +45,12 @@ struct pull_result {
  * chain ID is already in the layer store are not fetched ("Already
  * exists"), blobs already in the content store are not fetched again.
  * The image gets the tag (when name has one) and the repo digest
- * name@digest.  Errors name the reference and what failed ("pull
- * 'busybox': layer sha256:…: blob: digest mismatch: …"); no image is added
- * then.  opts may be NULL; *ret (may be NULL) is filled on success. */
+ * name@digest.  A docker.io image is looked for at each of
+ * opts->registry->registry_mirrors first (any failure there moves on),
+ * then at docker.io; the image is named as asked, never after a mirror.
+ * Errors name the reference and what failed ("pull 'busybox': layer
+ * sha256:…: blob: digest mismatch: …"); no image is added then.  opts
+ * may be NULL; *ret (may be NULL) is filled on success. */
 int registry_pull(struct image_store *s, const char *name, const struct pull_options *opts,
 		  struct pull_result *ret, berth_error_t **err);
 

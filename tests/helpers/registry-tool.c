@@ -1,9 +1,14 @@
-/* registry-tool: drives the registry client library for tests/registry/client.bats
+/* registry-tool: drives the registry client library for the tests under tests/registry
  * until the daemon pulls and pushes.  One subcommand per client call; errors
  * print as "registry-tool: <message>" and exit 1.
  *   registry-tool [--insecure] [--anonymous] [--certs-dir D] [--config D]
- *                 [--user U --password P] ping HOST | manifest REF [OUT] |
- *                 blob REF DIGEST OUT | exists REF DIGEST | login HOST USER PASS | logout HOST */
+ *                 [--user U --password P] [--insecure-registry H]...
+ *                 [--mirror URL]... [--docker-io-url URL]
+ *                 ping HOST | manifest REF [OUT] | blob REF DIGEST OUT |
+ *                 exists REF DIGEST | login HOST USER PASS | logout HOST |
+ *                 pull ROOT REF [PLATFORM]
+ * --docker-io-url stands in for docker.io, so that no test reaches the
+ * internet (a mirror test's fallback goes to a second local registry). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,8 +20,13 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/image-store.h"
 #include "image/reference.h"
+#include "oci/image.h"
 #include "registry/client.h"
+#include "registry/pull.h"
+
+#define MAX_LIST 32
 
 static int write_all(int fd, const void *data, size_t len, berth_error_t **err)
 {
@@ -117,13 +127,61 @@ static int cmd_blob(const struct registry_options *o, int argc, char **argv, boo
 	return 0;
 }
 
+static void print_progress(const json_t *msg, void *userdata)
+{
+	(void)userdata;
+	cleanup_free char *line = json_dumps(msg, JSON_COMPACT);
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* pull ROOT REF [PLATFORM]: progress lines, then {"Id","Digest","Manifest"} */
+static int cmd_pull(const struct registry_options *o, int argc, char **argv, berth_error_t **err)
+{
+	if (argc < 3 || argc > 4)
+		return berth_error_fail(err, EINVAL, "usage: pull ROOT REF [PLATFORM]");
+	struct oci_platform platform = { 0 };
+	struct pull_options opts = { .registry = o, .progress = print_progress };
+	if (argc == 4) {
+		if (oci_platform_parse(argv[3], &platform, err) < 0)
+			return -1;
+		opts.platform = &platform;
+	}
+	cleanup_image_store struct image_store *s = NULL;
+	struct pull_result res;
+	int r = image_store_open(argv[1], IMAGE_STORE_NO_SYNC, &s, err);
+	if (r == 0)
+		r = registry_pull(s, argv[2], &opts, &res, err);
+	oci_platform_release(&platform);
+	if (r < 0)
+		return r;
+	char id[DIGEST_STR_SIZE], d[DIGEST_STR_SIZE], m[DIGEST_STR_SIZE];
+	digest_format(&res.image_id, id);
+	digest_format(&res.digest, d);
+	digest_format(&res.manifest_digest, m);
+	printf("{\"Id\":\"%s\",\"Digest\":\"%s\",\"Manifest\":\"%s\"}\n", id, d, m);
+	return 0;
+}
+
+static void list_add(const char **list, size_t *n, const char *s)
+{
+	if (*n + 1 >= MAX_LIST) {
+		fprintf(stderr, "registry-tool: at most %d entries per list\n", MAX_LIST - 1);
+		exit(2);
+	}
+	list[(*n)++] = s;
+	list[*n] = NULL;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: registry-tool [--insecure] [--anonymous] [--certs-dir D] "
 		"[--config D] [--user U --password P] "
 		"ping HOST | manifest REF [OUT] | blob REF DIGEST OUT | exists REF DIGEST | "
-		"login HOST USER PASS | logout HOST\n");
+		"login HOST USER PASS | logout HOST | pull ROOT REF [PLATFORM]\n"
+		"  settings: [--insecure-registry H|CIDR]... [--mirror URL]... "
+		"[--docker-io-url URL]\n");
 	exit(2);
 }
 
@@ -137,9 +195,14 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "password", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "insecure-registry", required_argument, NULL, 'I' },
+		{ "mirror", required_argument, NULL, 'm' },
+		{ "docker-io-url", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct registry_options o = { 0 };
+	const char *insecure[MAX_LIST] = { NULL }, *mirrors[MAX_LIST] = { NULL };
+	size_t n_insecure = 0, n_mirrors = 0;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -164,6 +227,17 @@ int main(int argc, char **argv)
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
+		case 'I':
+			list_add(insecure, &n_insecure, optarg);
+			o.insecure_registries = insecure;
+			break;
+		case 'm':
+			list_add(mirrors, &n_mirrors, optarg);
+			o.registry_mirrors = mirrors;
+			break;
+		case 'D':
+			o.docker_io_url = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -174,7 +248,11 @@ int main(int argc, char **argv)
 		usage();
 	cleanup_error berth_error_t *err = NULL;
 	const char *cmd = argv[0];
-	int r;
+	int r = registry_options_validate(&o, &err);
+	if (r < 0) {
+		berth_error_print(err, "registry-tool");
+		return 1;
+	}
 	if (strcmp(cmd, "ping") == 0 && argc == 2) {
 		cleanup_registry_client struct registry_client *c =
 			registry_client_new(argv[1], NULL, &o, &err);
@@ -187,6 +265,8 @@ int main(int argc, char **argv)
 		r = cmd_blob(&o, argc, argv, false, &err);
 	} else if (strcmp(cmd, "exists") == 0) {
 		r = cmd_blob(&o, argc, argv, true, &err);
+	} else if (strcmp(cmd, "pull") == 0) {
+		r = cmd_pull(&o, argc, argv, &err);
 	} else if (strcmp(cmd, "login") == 0 && argc == 4) {
 		r = registry_login(argv[1], argv[2], argv[3], &o, &err);
 		if (r == 0)

@@ -7,7 +7,10 @@
 # write and erase a docker-compatible config.json that skopeo reads.  A fake
 # registry (tests/helpers/fake-registry.py) checks that credentials do not follow a
 # redirect to another origin, that a 503 is retried, and that a registry
-# answering 401 to every fresh token ends in an error, not a loop.
+# answering 401 to every fresh token ends in an error, not a loop.  TLS
+# runs on [::1] (secure by default, unlike 127.0.0.0/8): verified with the
+# certs.d CA, refused without it, unverified when listed as insecure.
+# credHelpers / credsStore run a docker-credential-* script from PATH.
 
 bats_require_minimum_version 1.5.0
 
@@ -20,7 +23,8 @@ setup_file()
 	registry_setup_file docker-registry skopeo htpasswd python3 jq curl openssl
 	OPEN_PORT=$(registry_start open)
 	AUTH_PORT=$(registry_start auth auth)
-	TLS_PORT=$(registry_start tls tls)
+	# on [::1]: 127.0.0.0/8 is insecure by default (no verification)
+	TLS_PORT=$(REG_HOST='[::1]' registry_start tls tls)
 	export OPEN_PORT AUTH_PORT TLS_PORT
 	# the misbehaving registry: redirects, a 503, a 401 loop
 	fake_registry_start
@@ -225,15 +229,77 @@ rtool()
 }
 
 @test "registry: TLS is verified, with a per-registry CA from certs.d" {
-	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$REG_DIR/certs.d" ping "127.0.0.1:$TLS_PORT"
+	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$REG_DIR/certs.d" ping "[::1]:$TLS_PORT"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = ok ]
 	# without the CA the self-signed certificate is refused
-	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$BERTH_TEST_TMP/none" ping "127.0.0.1:$TLS_PORT"
+	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$BERTH_TEST_TMP/none" ping "[::1]:$TLS_PORT"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ $output == *"GET https://127.0.0.1:$TLS_PORT/v2/: TLS: "*"certificate"* ]]
+	[[ $output == *"GET https://[::1]:$TLS_PORT/v2/: TLS: "*"certificate"* ]]
+	# an insecure registry's HTTPS is not verified (docker's behaviour)
+	run "$REGISTRY_TOOL" --config "$CFG" --certs-dir "$BERTH_TEST_TMP/none" \
+		--insecure-registry "[::1]:$TLS_PORT" ping "[::1]:$TLS_PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+# A docker-credential-$1 in $BERTH_TEST_TMP/bin that answers get for
+# server $2 with the test user, logs each call and its stdin to
+# $BERTH_TEST_TMP/helper.log, and keeps what store sends
+fake_cred_helper()
+{
+	mkdir -p "$BERTH_TEST_TMP/bin"
+	cat >"$BERTH_TEST_TMP/bin/docker-credential-$1" <<-EOF
+		#!/bin/sh
+		in=\$(cat)
+		echo "\$1 \$in" >>"$BERTH_TEST_TMP/helper.log"
+		case \$1 in
+		get)
+			[ "\$in" = "$2" ] || { echo "credentials not found in native keychain"; exit 1; }
+			printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}\\n' "$2" "$REG_USER" "$REG_PASS" ;;
+		store) echo "\$in" >"$BERTH_TEST_TMP/stored.json" ;;
+		erase) ;;
+		esac
+	EOF
+	chmod +x "$BERTH_TEST_TMP/bin/docker-credential-$1"
+}
+
+@test "registry: credHelpers and credsStore supply the credentials, as docker runs them" {
+	fake_cred_helper berthtest "127.0.0.1:$AUTH_PORT"
+	mkdir -p "$CFG"
+	# credHelpers names the helper for this registry, over credsStore
+	jq -n --arg h "127.0.0.1:$AUTH_PORT" '{credsStore: "missing", credHelpers: {($h): "berthtest"}}' \
+		>"$CFG/config.json"
+	PATH=$BERTH_TEST_TMP/bin:$PATH run rtool manifest "127.0.0.1:$AUTH_PORT/test/busybox:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "get 127.0.0.1:$AUTH_PORT" "$BERTH_TEST_TMP/helper.log"
+	# credsStore alone serves every registry
+	echo '{"credsStore": "berthtest"}' >"$CFG/config.json"
+	PATH=$BERTH_TEST_TMP/bin:$PATH run rtool manifest "127.0.0.1:$AUTH_PORT/test/busybox:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# login stores through the helper; config.json keeps an empty entry
+	PATH=$BERTH_TEST_TMP/bin:$PATH run rtool login "127.0.0.1:$AUTH_PORT" "$REG_USER" "$REG_PASS"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .Username "$BERTH_TEST_TMP/stored.json")" = "$REG_USER" ]
+	[ "$(jq -r .ServerURL "$BERTH_TEST_TMP/stored.json")" = "127.0.0.1:$AUTH_PORT" ]
+	[ "$(jq -c --arg h "127.0.0.1:$AUTH_PORT" '.auths[$h]' "$CFG/config.json")" = '{}' ]
+	run ! grep -q "$REG_PASS" "$CFG/config.json"
+	# the helper's "not found" for another registry is no credentials
+	echo '{"credsStore": "berthtest"}' >"$CFG/config.json"
+	PATH=$BERTH_TEST_TMP/bin:$PATH run rtool manifest "127.0.0.1:$OPEN_PORT/test/busybox:1"
+	[ "$status" -eq 0 ]
+	# a helper that is not installed is a clear error naming it
+	echo '{"credsStore": "missing"}' >"$CFG/config.json"
+	run rtool manifest "127.0.0.1:$AUTH_PORT/test/busybox:1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"docker-credential-missing"* ]]
 }
 
 @test "registry: the bearer token flow sends Basic credentials to the realm" {
