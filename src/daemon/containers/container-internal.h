@@ -1,0 +1,153 @@
+/* container-internal: the structures shared by the files of the container
+ * manager (manager.c, store.c, lifecycle.c, monitor.c, inspect.c, list.c,
+ * exec.c).  Not for the API handlers: they use manager.h.
+ * Lock order: manager lock, then a container's lock, then the store lock;
+ * no lock is held across a blocking shim call (wait, stop timeout). */
+#ifndef BERTH_DAEMON_CONTAINERS_INTERNAL_H
+#define BERTH_DAEMON_CONTAINERS_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "daemon/containers/manager.h"
+
+struct daemon;
+struct sqlite3;
+
+enum container_state {
+	CONTAINER_CREATED,
+	CONTAINER_RUNNING,
+	CONTAINER_PAUSED,
+	CONTAINER_RESTARTING,
+	CONTAINER_EXITED,
+	CONTAINER_DEAD,
+	CONTAINER_REMOVING, /* removal started; finished at the next open when berthd dies */
+};
+
+const char *container_state_name(enum container_state s);
+int container_state_parse(const char *s, enum container_state *ret);
+
+enum watch_mask {
+	WATCH_EXIT = 1 << 0,   /* the container stopped (or was removed) */
+	WATCH_CHANGE = 1 << 1, /* any state change */
+};
+
+struct watcher {
+	int fd; /* eventfd, owned by the watcher's creator */
+	unsigned mask;
+	struct watcher *next;
+};
+
+struct container {
+	/* immutable after create */
+	char id[DIGEST_HEX_LEN + 1];
+	char *image_ref;                /* as the user gave it */
+	char image_id[DIGEST_STR_SIZE]; /* sha256:... */
+	struct digest *chain_ids;       /* the image's layers, base first */
+	size_t n_chain_ids;
+	int64_t created_ns;
+	char *dir;       /* <data_root>/containers/<id>: bundle, etc files, log */
+	char *state_dir; /* <exec_root>/containers/<id>: the shim's */
+	char *log_path;
+	unsigned refs; /* atomic */
+
+	pthread_mutex_t lock; /* everything below */
+	char *name;           /* without '/' */
+	json_t *config;       /* merged Config */
+	json_t *host_config;  /* HostConfig ({} when none) */
+	json_t *net_config;   /* NetworkingConfig */
+	enum container_state state;
+	pid_t pid;
+	int exit_code;
+	int64_t started_ns, finished_ns;
+	bool oom_killed;
+	char *error;
+	unsigned restart_count;
+	bool manually_stopped; /* docker stop/kill: unless-stopped does not restart */
+	bool stop_requested;   /* docker stop: no restart policy applies */
+	bool has_been_started;
+	bool monitor_active;   /* a monitor thread owns the running container */
+	bool mounted;          /* the rootfs is mounted by us */
+	unsigned rootfs_users; /* container_rootfs_get on a stopped container */
+	bool shim_ready;       /* start has created the process: attach may connect */
+	unsigned attach_waiting;
+	uint64_t exit_gen; /* bumped at every exit (wait next-exit) */
+	bool removed;
+	json_t *health;      /* State.Health or NULL */
+	pthread_cond_t cond; /* restart backoff, attach hand-off */
+	struct watcher *watchers;
+	struct container_manager *m; /* not owned */
+};
+
+struct container_manager {
+	struct daemon *d;     /* not owned */
+	pthread_mutex_t lock; /* the table below, names, the exec table */
+	struct container **v;
+	size_t n, alloc;
+	struct exec_table *execs;
+	pthread_mutex_t store_lock;
+	struct sqlite3 *db;
+	bool closing;
+};
+
+/* ---- store.c ---------------------------------------------------------------- */
+int store_open(struct container_manager *m, const char *path, berth_error_t **err);
+void store_close(struct container_manager *m);
+/* Write the container's whole row (call with c->lock held) */
+int store_save(struct container_manager *m, struct container *c, berth_error_t **err);
+int store_delete(struct container_manager *m, const char *id, berth_error_t **err);
+/* Load every row as new containers (refs 1) appended to m's table */
+int store_load_all(struct container_manager *m, berth_error_t **err);
+
+/* ---- manager.c ---------------------------------------------------------------- */
+struct container *container_new(struct container_manager *m, const char *id);
+void container_ref(struct container *c); /* atomic, any lock */
+/* Notify watchers of mask (call with c->lock held) */
+void container_notify(struct container *c, unsigned mask);
+int container_watch(struct container *c, unsigned mask, berth_error_t **err);
+/* Save, logging failure (c->lock held): state changes must not fail half way */
+void container_save_or_log(struct container *c);
+/* Take c out of the table and the store and remove its files */
+int container_destroy(struct container_manager *m, struct container *c, berth_error_t **err);
+/* Publish a container event with name and image (and labels) as attributes;
+ * extra (may be NULL) is merged in and taken */
+void container_event(struct container *c, const char *action, json_t *extra);
+int64_t now_ns(void);
+/* Parse "KILL", "SIGKILL", "9" */
+int signal_parse(const char *s, int *ret, berth_error_t **err);
+
+/* ---- lifecycle.c ------------------------------------------------------------ */
+/* Start the container's process (mount, spec, shim); c->lock NOT held.
+ * from_restart: called by the monitor for a restart policy */
+int lifecycle_start(struct container_manager *m, struct container *c, bool from_restart,
+		    berth_error_t **err);
+/* Unmount the rootfs unless someone uses it (c->lock held) */
+void lifecycle_unmount(struct container_manager *m, struct container *c);
+int lifecycle_mount(struct container_manager *m, struct container *c, char **ret_rootfs,
+		    berth_error_t **err);
+
+/* ---- monitor.c ---------------------------------------------------------------- */
+/* Start the monitor thread of a running container (c->lock held) */
+int monitor_spawn(struct container_manager *m, struct container *c, berth_error_t **err);
+/* At open: bring the container's state in line with its shim */
+void monitor_adopt(struct container_manager *m, struct container *c);
+
+/* ---- health.c ------------------------------------------------------------------ */
+/* Start the healthcheck thread for the run that just started (c->lock held);
+ * nothing without a Config.Healthcheck test */
+void health_start(struct container *c);
+
+/* ---- exec.c ------------------------------------------------------------------- */
+void exec_table_free(struct exec_table *t);
+
+/* ---- names.c ------------------------------------------------------------------ */
+bool container_name_valid(const char *name);
+/* "adjective_surname" (caller frees) */
+char *container_name_random(void);
+
+#endif
