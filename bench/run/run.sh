@@ -28,6 +28,8 @@ BERTHD_PID=
 cleanup()
 {
 	if [ -n "$BERTHD_PID" ]; then
+		# containers outlive berthd: remove any the bench left first
+		berth_cli rm -f mem >/dev/null 2>&1 || true
 		kill "$BERTHD_PID" 2>/dev/null || true
 		wait "$BERTHD_PID" 2>/dev/null || true
 	fi
@@ -68,7 +70,15 @@ berth_start()
 }
 berth_cli() { DOCKER_CONFIG=$REG_DIR/berth/cli docker -H "unix://$REG_DIR/berth/berth.sock" "$@"; }
 docker_cli() { docker_private "$@"; }
-podman_cli() { podman_private --runtime runc --cgroup-manager cgroupfs "$@"; }
+# root here lacks CAP_SYS_RESOURCE: podman's default nofile limit cannot be set
+podman_cli()
+{
+	if [ "$1" = run ]; then
+		shift
+		set -- run --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "$@"
+	fi
+	podman_private --runtime runc --cgroup-manager cgroupfs "$@"
+}
 
 for e in "${ENGINES[@]}"; do
 	case $e in
@@ -110,8 +120,8 @@ for e in "${ENGINES[@]}"; do
 		"$(awk -v a="$m" -v b="${base:-$m}" 'BEGIN {printf "%.2f", a / b}')"
 done
 
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+rss_kib() { awk '/^VmRSS:/ {v = $2} END {print v + 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
+pss_kib() { awk '/^Pss:/ {v = $2} END {print v + 0}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
 echo
 echo "memory (KiB; target: berthd <= 5120 RSS idle, shim <= 1024 RSS and <= 300 PSS)"
@@ -121,7 +131,7 @@ for e in "${ENGINES[@]}"; do
 	berth)
 		printf '%-28s %10s %10s\n' "berthd (idle)" "$(rss_kib "$BERTHD_PID")" "$(pss_kib "$BERTHD_PID")"
 		berth_cli run -d --network none --name mem busybox:latest sleep 1000 >/dev/null
-		shim=$(pgrep -f 'berth-shim' | head -n 1 || true)
+		shim=$(pgrep -f -- "--state-dir $REG_DIR/berth/exec/" | head -n 1 || true)
 		[ -n "$shim" ] && printf '%-28s %10s %10s\n' "berth-shim (1 container)" "$(rss_kib "$shim")" "$(pss_kib "$shim")"
 		berth_cli rm -f mem >/dev/null
 		;;
