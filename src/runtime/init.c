@@ -2,8 +2,8 @@
  * SYNC_CREATED every failure goes to the runtime over the sync socket;
  * after it (the runtime has exited, `start` holds the exec fifo) failures
  * are written into the fifo as "E<msg>\0" records for `start` to report.
- * Order matters and follows runc: namespaces, session, hostname, pty,
- * mounts, hooks, pivot, sysctl, finalize, personality and memory policy,
+ * Order matters and follows runc: namespaces, session, hostname, mounts,
+ * hooks, pivot, pty and /dev/console, sysctl, finalize, personality and memory policy,
  * cwd, exec fifo, security, exec. */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,13 +132,18 @@ static int init_uts(const struct init_ctx *ctx, berth_error_t **err)
 	return 0;
 }
 
-/* The pty: the master leaves at once (console socket or runtime), the
- * slave becomes our stdio and controlling terminal */
+/* The pty, made after pivot_root as runc makes it: from the container's
+ * /dev/ptmx (its own devpts instance), so that the slave is /dev/pts/N
+ * inside the container (what `tty` prints) and is bound on /dev/console.
+ * The master leaves at once (console socket or runtime); the slave becomes
+ * our stdio and controlling terminal. */
 static int init_terminal(const struct init_ctx *ctx, struct terminal_pty *pty, berth_error_t **err)
 {
 	const struct oci_process *p = &ctx->config->process;
 	if (terminal_open("/dev/ptmx", p->has_console_size ? p->console_height : 0,
 			  p->has_console_size ? p->console_width : 0, pty, err) < 0)
+		return -1;
+	if (rootfs_setup_console(pty->slave_path, err) < 0)
 		return -1;
 	int r = 0;
 	if (ctx->console_sock >= 0)
@@ -203,8 +208,7 @@ static char **init_build_env(const struct oci_process *p, unsigned int *preserve
 	return env;
 }
 
-static void rootfs_ctx_init(const struct init_ctx *ctx, const struct terminal_pty *pty,
-			    struct rootfs_ctx *rc)
+static void rootfs_ctx_init(const struct init_ctx *ctx, struct rootfs_ctx *rc)
 {
 	*rc = (struct rootfs_ctx){
 		.config = ctx->config,
@@ -212,7 +216,6 @@ static void rootfs_ctx_init(const struct init_ctx *ctx, const struct terminal_pt
 		.rootfs = ctx->rootfs,
 		.no_pivot = ctx->no_pivot,
 		.in_userns = ctx->plan->new_user,
-		.console_path = pty->slave >= 0 ? pty->slave_path : NULL,
 		.mount_fds = ctx->mount_fds,
 	};
 }
@@ -235,11 +238,8 @@ static int init_setup(struct init_ctx *ctx, bool direct, char **ret_state, berth
 	init_keyring(ctx);
 	if (ctx->plan->new_uts && init_uts(ctx, err) < 0)
 		return -1;
-	struct terminal_pty pty = { .master = -1, .slave = -1 };
-	if (c->process.terminal && init_terminal(ctx, &pty, err) < 0)
-		return -1;
 	struct rootfs_ctx rc;
-	rootfs_ctx_init(ctx, &pty, &rc);
+	rootfs_ctx_init(ctx, &rc);
 	if (rootfs_prepare(&rc, err) < 0)
 		return -1;
 	if ((c->hooks.prestart.n || c->hooks.create_runtime.n) &&
@@ -254,8 +254,16 @@ static int init_setup(struct init_ctx *ctx, bool direct, char **ret_state, berth
 		return -1;
 	if (rootfs_pivot(&rc, err) < 0)
 		return -1;
-	if (init_sysctl(ctx, err) < 0 || rootfs_finalize(&rc, err) < 0)
+	/* the console before rootfs_finalize: /dev may become read-only */
+	struct terminal_pty pty = { .master = -1, .slave = -1 };
+	if (c->process.terminal && init_terminal(ctx, &pty, err) < 0) {
+		terminal_release(&pty);
 		return -1;
+	}
+	if (init_sysctl(ctx, err) < 0 || rootfs_finalize(&rc, err) < 0) {
+		terminal_release(&pty);
+		return -1;
+	}
 	if (task_attr_set_mempolicy(&c->linux_.memory_policy, err) < 0 ||
 	    task_attr_set_personality(&c->linux_.personality, err) < 0)
 		return -1;

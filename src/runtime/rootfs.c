@@ -94,20 +94,26 @@ int rootfs_prepare(const struct rootfs_ctx *ctx, berth_error_t **err)
 				   err)) < 0)
 			return r;
 
-	bool setup_dev = dev_needs_setup(c);
-	if (!setup_dev && ctx->console_path == NULL)
+	if (!dev_needs_setup(c))
 		return 0;
 	/* resolved once, after every mount: a mount on /dev changed what it is */
 	cleanup_close int devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
 	if (devfd < 0)
 		return devfd;
-	if (setup_dev) {
-		if ((r = dev_create_all(rootfd, devfd, c, env.in_userns, err)) < 0)
-			return r;
-		if ((r = dev_create_symlinks(devfd, err)) < 0)
-			return r;
-	}
-	return dev_setup_console(devfd, ctx->console_path, err);
+	if ((r = dev_create_all(rootfd, devfd, c, env.in_userns, err)) < 0)
+		return r;
+	return dev_create_symlinks(devfd, err);
+}
+
+int rootfs_setup_console(const char *slave_path, berth_error_t **err)
+{
+	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return berth_error_set(err, errno, "open '/'");
+	cleanup_close int devfd = root_mkdir_all(rootfd, "/dev", 0755, 0, err);
+	if (devfd < 0)
+		return devfd;
+	return dev_setup_console(devfd, slave_path, err);
 }
 
 /* --no-pivot (runc's msMoveRoot): for a rootfs on ramfs/initramfs, where

@@ -17,7 +17,6 @@ struct rootfs_ctx {
 	const char *rootfs;              /* absolute, symlink-free rootfs path; not owned */
 	bool no_pivot;                   /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool in_userns;                  /* a new user namespace: bind devices instead of mknod */
-	const char *console_path;        /* pty slave to bind on /dev/console, or NULL */
 	const int *mount_fds;            /* per config mount, its prepared idmapped mount or -1
 					    (runtime/idmap.h); NULL when none; not owned */
 };
@@ -27,12 +26,16 @@ struct rootfs_ctx {
  * on itself, perform linux mounts in config order (bind/rbind with every
  * option, ro via remount, propagation flags, tmpfs, proc, sysfs, devpts,
  * mqueue, cgroup), create the default and configured devices, the /dev
- * symlinks (fd, stdin, stdout, stderr, ptmx, core) and /dev/console. */
+ * symlinks (fd, stdin, stdout, stderr, ptmx, core). */
 int rootfs_prepare(const struct rootfs_ctx *ctx, berth_error_t **err);
 
 /* pivot_root into the rootfs and detach the old root (or MS_MOVE and
  * chroot with no_pivot); cwd is "/" afterwards. */
 int rootfs_pivot(const struct rootfs_ctx *ctx, berth_error_t **err);
+
+/* After pivot, before rootfs_finalize: bind the pty slave slave_path (as
+ * the container names it, "/dev/pts/N") onto /dev/console, as runc does */
+int rootfs_setup_console(const char *slave_path, berth_error_t **err);
 
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, and the final
  * rootfsPropagation. */

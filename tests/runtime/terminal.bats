@@ -59,3 +59,30 @@ teardown() { runtime_teardown; }
 	[ "$(jq -r .tty <<<"$out")" = true ]
 	[ "$(jq -r .pid <<<"$out")" -gt 1 ]
 }
+
+# runc's console: the pty of the container's devpts, opened as /dev/pts/N
+# for stdio and bound on /dev/console (stat -L: the same device)
+console_check()
+{
+	local out
+	out=$(tr -d '\r' <<<"$1")
+	echo "$out"
+	[[ "$(sed -n 1p <<<"$out")" =~ ^/dev/pts/[0-9]+$ ]]
+	# major 136 (0x88): a pty slave; the three lines name one device
+	[[ "$(sed -n 2p <<<"$out")" =~ ^88:[0-9a-f]+$ ]]
+	[ "$(sed -n 2,4p <<<"$out" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "tty is /dev/pts/N of the container, the same pty as /dev/console" {
+	update_config '.process.args = ["sh", "-c", "tty; stat -L -c %t:%T \"$(tty)\" /dev/console /dev/stdin"]'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	console_check "$output"
+}
+
+@test "with a read-only rootfs too" {
+	update_config '.root.readonly = true | .process.args = ["sh", "-c", "tty; stat -L -c %t:%T \"$(tty)\" /dev/console /dev/stdin"]'
+	run rt run -b "$BUNDLE" c1
+	[ "$status" -eq 0 ]
+	console_check "$output"
+}
