@@ -490,3 +490,11 @@ int shim_exec_status(const char *state_dir, const char *exec_id, bool *ret_runni
 		*ret_exit_code = (int)code;
 	return 0;
 }
+
+int shim_exec_kill(const char *state_dir, const char *exec_id, int sig, berth_error_t **err)
+{
+	json_t *req = op("exec_kill");
+	json_object_set_new(req, "exec_id", json_string(exec_id ? exec_id : ""));
+	json_object_set_new(req, "signal", json_integer(sig));
+	return request(state_dir, req, NULL, NULL, err);
+}

@@ -104,4 +104,8 @@ int shim_exec(const char *state_dir, const struct shim_exec_opts *o, int *ret_fd
 int shim_exec_status(const char *state_dir, const char *exec_id, bool *ret_running, pid_t *ret_pid,
 		     int *ret_exit_code, berth_error_t **err);
 
+/* Signal a running exec's process (a healthcheck probe past its timeout);
+ * ESRCH when it has exited already, ENOENT when there is no such exec */
+int shim_exec_kill(const char *state_dir, const char *exec_id, int sig, berth_error_t **err);
+
 #endif

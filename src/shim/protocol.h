@@ -19,6 +19,7 @@
  *   exec {exec_id, process, terminal, stdin, stdout, stderr, detach}
  *                                           -> {pid} then the stream (not when detach)
  *   exec_status {exec_id}                   -> {running, pid, exit_code}
+ *   exec_kill {exec_id, signal}             -> {} (ESRCH once it exited)
  * A status object: {state: "created"|"running"|"paused"|"stopped", pid,
  * exit_code, oom_killed, started_at, finished_at (ns since the epoch)}.
  * After an attach or exec answer the connection carries the process's

@@ -328,6 +328,27 @@ static int req_exec_status(struct shim *s, struct client *c, json_t *req, berth_
 	return 0;
 }
 
+/* Signal an exec's process.  Its pid cannot have been reused: the shim is
+ * the subreaper that reaps it, and a reaped exec is marked exited. */
+static int req_exec_kill(struct shim *s, struct client *c, json_t *req, berth_error_t **err)
+{
+	const char *exec_id = NULL;
+	int64_t sig = 0;
+	if (bjson_get_string(req, NULL, "exec_id", BJSON_REQUIRED, &exec_id, err) < 0 ||
+	    bjson_get_int_range(req, NULL, "signal", BJSON_REQUIRED, 1, 64, &sig, err) < 0)
+		return berth_error_codep(err);
+	struct proc_io *io = exec_find(s, exec_id);
+	if (!io)
+		return berth_error_fail(err, ENOENT, "no such exec: %s", exec_id);
+	if (io->exited || io->pid <= 0)
+		return berth_error_fail(err, ESRCH, "exec %s is not running", exec_id);
+	if (kill(io->pid, (int)sig) < 0)
+		return berth_error_set(err, errno, "signal exec %s (pid %d)", exec_id,
+				       (int)io->pid);
+	answer_ok(s, c, NULL);
+	return 0;
+}
+
 typedef int (*req_fn)(struct shim *s, struct client *c, json_t *req, berth_error_t **err);
 
 static const struct {
@@ -343,6 +364,7 @@ static const struct {
 	{ "resize", req_resize, { "op", "exec_id", "height", "width", NULL } },
 	{ "exec", req_exec, { NULL } },
 	{ "exec_status", req_exec_status, { "op", "exec_id", NULL } },
+	{ "exec_kill", req_exec_kill, { "op", "exec_id", "signal", NULL } },
 };
 
 static int dispatch(struct shim *s, struct client *c, berth_error_t **err)

@@ -8,7 +8,8 @@
  *   shim-tool attach D [--stdin] [--stdout] [--stderr] [--demux] [--ready-fd N]
  *   shim-tool exec D EXEC_ID PROCESS_JSON_FILE [--tty] [--stdin] [--stdout]
  *                  [--stderr] [--detach] [--demux]
- *   shim-tool exec-status D EXEC_ID | resize D H W [--exec EXEC_ID]
+ *   shim-tool exec-status D EXEC_ID | exec-kill D EXEC_ID SIG
+ *   shim-tool resize D H W [--exec EXEC_ID]
  * attach and exec copy stdin to the connection (EOF: shutdown(SHUT_WR)) and
  * the connection to stdout; --demux splits stdcopy frames onto stdout and
  * stderr by stream id; --ready-fd N gets "ready" once the stream is attached.  status, wait and
@@ -49,7 +50,7 @@ static int write_all(int fd, const void *data, size_t len)
 static int usage(void)
 {
 	fprintf(stderr, "usage: shim-tool spawn|start|kill|status|wait|read-exit|attach|exec|"
-			"exec-status|resize ... (see tests/helpers/shim-tool.c)\n");
+			"exec-status|exec-kill|resize ... (see tests/helpers/shim-tool.c)\n");
 	return 2;
 }
 
@@ -338,6 +339,12 @@ static int cmd_simple(const char *cmd, int argc, char **argv, berth_error_t **er
 		printf("{\"running\":%s,\"pid\":%d,\"exit_code\":%d}\n", running ? "true" : "false",
 		       (int)pid, code);
 		return 0;
+	}
+	if (strcmp(cmd, "exec-kill") == 0) {
+		int sig;
+		if (argc != 4 || parse_int(argv[3], &sig, err) < 0)
+			return berth_error_fail(err, EINVAL, "exec-kill STATE_DIR EXEC_ID SIGNAL");
+		return shim_exec_kill(dir, argv[2], sig, err);
 	}
 	if (strcmp(cmd, "resize") == 0) {
 		uint32_t h, w;

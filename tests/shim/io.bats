@@ -117,9 +117,10 @@ teardown() { shim_teardown; }
 	attach_bg --stdout --stderr
 	st start
 	wait "$ATTACH_PID"
-	# the init's pty is bind-mounted on /dev/console (berth-runtime, like runc)
-	[[ "$(cat "$BERTH_TEST_TMP/att.out")" =~ ^/dev/(pts/[0-9]+|console)$'\r'$ ]]
-	[[ "$(jq -r .log "$LOG")" =~ ^/dev/(pts/[0-9]+|console)$'\r'$ ]]
+	# the init's pty is the container's /dev/pts/N (and bound on
+	# /dev/console), as with runc
+	[[ "$(cat "$BERTH_TEST_TMP/att.out")" =~ ^/dev/pts/[0-9]+$'\r'$ ]]
+	[[ "$(jq -r .log "$LOG")" =~ ^/dev/pts/[0-9]+$'\r'$ ]]
 	[ "$(jq -r .stream "$LOG")" = stdout ]
 	[ "$(st wait | jq -r .exit_code)" -eq 0 ]
 }
@@ -182,6 +183,44 @@ teardown() { shim_teardown; }
 	run st exec e3 "$BERTH_TEST_TMP/bad.json" --stdout
 	echo "$output"
 	[ "$status" -ne 0 ] || [[ "$(st exec-status e3 | jq -r .exit_code)" -ne 0 ]]
+	st kill 9
+	[ "$(st wait | jq -r .exit_code)" -eq 137 ]
+}
+
+@test "exec-kill signals a running exec, which ends with 128+signal" {
+	set_args sleep 1000
+	sh_spawn
+	st start
+	exec_process "$BERTH_TEST_TMP/sleep.json" sleep 1000
+	mkfifo "$BERTH_TEST_TMP/ready"
+	# attached: shim-tool returns once the exec has exited and drained
+	"$SHIM_TOOL" exec "$STATE" k1 "$BERTH_TEST_TMP/sleep.json" --stdout --ready-fd 3 \
+		</dev/null >/dev/null 2>"$BERTH_TEST_TMP/k.err" 3>"$BERTH_TEST_TMP/ready" &
+	local ex=$!
+	read -r line <"$BERTH_TEST_TMP/ready"
+	[ "$(st exec-status k1 | jq -r .running)" = true ]
+	local pid
+	pid=$(st exec-status k1 | jq -r .pid)
+	kill -0 "$pid"
+	st exec-kill k1 9
+	wait "$ex"
+	run st exec-status k1
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .running <<<"$output")" = false ]
+	[ "$(jq -r .exit_code <<<"$output")" -eq 137 ]
+	run kill -0 "$pid"
+	[ "$status" -ne 0 ]
+	# an ended exec cannot be signalled, an unknown one does not exist
+	run st exec-kill k1 9
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+	run st exec-kill nope 9
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no such exec"* ]]
+	run st exec-kill k1 0
+	[ "$status" -ne 0 ]
+	# the container itself is untouched
+	[ "$(st status | jq -r .state)" = running ]
 	st kill 9
 	[ "$(st wait | jq -r .exit_code)" -eq 137 ]
 }

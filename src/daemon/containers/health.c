@@ -7,6 +7,7 @@
  * The thread ends with the run it was started for. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 #define HEALTH_DEFAULT_RETRIES 3
 #define HEALTH_LOG_KEEP 5
 #define HEALTH_OUTPUT_MAX 4096
+/* how long a killed probe may take to be reaped and its output drained */
+#define PROBE_KILL_WAIT_MS 5000
 
 struct health_job {
 	struct container *c; /* a reference */
@@ -91,6 +94,39 @@ static bool job_sleep(struct health_job *j, int64_t ns)
 	return ok;
 }
 
+/* A probe past its timeout is killed, as docker does, so probes cannot pile
+ * up in the container; its connection closes once the shim reaped it, which
+ * we wait for (bounded) so that the next probe finds it gone */
+static void probe_kill(struct container *c, const char *id, int fd)
+{
+	cleanup_error berth_error_t *err = NULL;
+	if (shim_exec_kill(c->state_dir, id, SIGKILL, &err) < 0) {
+		/* ESRCH: it ended just now by itself */
+		if (err->errnum != ESRCH)
+			log_warn("container %.12s: kill health probe %s: %s", c->id, id, err->msg);
+		return;
+	}
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = PROBE_KILL_WAIT_MS - ((now.tv_sec - start.tv_sec) * 1000LL +
+						     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, (int)left);
+		if (r <= 0)
+			continue; /* EINTR, or the deadline (seen above) */
+		char buf[4096];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return;
+	}
+	log_warn("container %.12s: killed health probe %s did not end in %d ms", c->id, id,
+		 PROBE_KILL_WAIT_MS);
+}
+
 /* Run the test once: exit code (-1 on timeout or failure to run), output */
 static int probe(struct health_job *j, struct strbuf *out)
 {
@@ -128,6 +164,7 @@ static int probe(struct health_job *j, struct strbuf *out)
 			strbuf_release(&raw);
 			strbuf_addf(out, "Health check exceeded timeout (%llds)",
 				    (long long)(j->timeout / 1000000000));
+			probe_kill(c, id, fd);
 			return -1;
 		}
 		struct pollfd p = { .fd = fd, .events = POLLIN };
