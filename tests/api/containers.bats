@@ -248,3 +248,22 @@ teardown() { api_teardown; }
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"No such container: nope"* ]]
 }
+
+@test "inspect --size and ps -s: SizeRw is the upper dir, SizeRootFs adds the image" {
+	# 100000 bytes under two hard links count once; the symlink counts its
+	# own 4 bytes ("/big"), never its target; directories count nothing
+	"$DOCKER" run --name sz busybox sh -c \
+		'head -c 100000 /dev/zero >/big && ln /big /big2 && ln -s /big /lnk && mkdir -p /d/e && head -c 1000 /dev/zero >/d/e/f'
+	img=$("$DOCKER" image inspect -f '{{.Size}}' busybox)
+	[ "$img" -gt 0 ]
+	[ "$("$DOCKER" inspect --size -f '{{.SizeRw}}' sz)" -eq 101004 ]
+	[ "$("$DOCKER" inspect --size -f '{{.SizeRootFs}}' sz)" -eq $((101004 + img)) ]
+	run "$DOCKER" ps -a -s --filter name=sz --format '{{.Size}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^101kB\ \(virtual\ [0-9.]+[kM]B\)$ ]]
+	# a fresh container has written nothing
+	"$DOCKER" create --name fresh busybox true
+	[ "$("$DOCKER" inspect --size -f '{{.SizeRw}}' fresh)" -eq 0 ]
+	run "$DOCKER" ps -a -s --filter name=fresh --format '{{.Size}}'
+	[[ "$output" =~ ^0B\ \(virtual\ [0-9.]+[kM]B\)$ ]]
+}

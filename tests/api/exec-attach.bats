@@ -49,9 +49,12 @@ teardown() { api_teardown; }
 }
 
 @test "run -it through a pty: output, tty and exit code" {
-	run script -qec "'$DOCKER' run --rm -it busybox sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; exit 5'" /dev/null
+	run script -qec "'$DOCKER' run --rm -it busybox sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; tty; exit 5'" /dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == *is-a-tty* ]]
+	# the container's own pty, as runc gives it (not /dev/console)
+	[[ "$output" =~ /dev/pts/[0-9]+ ]]
+	[[ "$output" != */dev/console* ]]
 }
 
 @test "exec -it through a pty: a terminal, output and exit code" {
@@ -68,4 +71,39 @@ teardown() { api_teardown; }
 	run sh -c "echo hey | '$DOCKER' attach aa"
 	[ "$status" -eq 0 ]
 	[ "$output" = got-hey ]
+}
+
+# docker-py's container.attach(logs=True): tests/api/exec-attach-checks.py
+py_check()
+{
+	python3 -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
+	run python3 "$BATS_TEST_DIRNAME/exec-attach-checks.py" "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = ok ]
+}
+
+@test "attach?logs=1 of an exited container replays its log, per stream, and ends" {
+	"$DOCKER" run --name lg busybox sh -c 'echo one; echo two >&2; echo three'
+	py_check attach-logs-stopped lg
+	"$DOCKER" run -t --name lt busybox echo tty-out
+	py_check attach-logs-tty lt
+}
+
+@test "attach?logs=1&stream=1 gives the log so far, then the live output" {
+	"$DOCKER" run -d --name la busybox sh -c 'mkfifo /f; echo before; cat /f; echo after'
+	await_output 1 '^before$' "$DOCKER" logs -f la >/dev/null
+	py_check attach-logs-stream la
+}
+
+@test "exec DetachKeys: the exec's own keys end a terminal session, the process lives on" {
+	"$DOCKER" run -d --name tt busybox sleep 100
+	py_check exec-detach-keys tt
+}
+
+@test "attach without a terminal passes ctrl-p,ctrl-q through as data" {
+	"$DOCKER" run -d -i --name bin busybox sh -c 'head -c 4 | od -An -tx1'
+	run timeout 30 sh -c "printf 'a\020\021b' | '$DOCKER' attach bin"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "61 10 11 62" ]
 }

@@ -261,6 +261,24 @@ static void resize(struct daemon *d, struct http_ctx *h)
 	http_reply_empty(h, 200);
 }
 
+/* attach?logs=1 on the hijacked fd: the container's log so far, on the
+ * streams asked for; -1 when the client left */
+static int attach_replay_log(struct daemon *d, struct container *c,
+			     enum container_attach_flags flags, bool tty, int fd)
+{
+	cleanup_error berth_error_t *err = NULL;
+	cleanup_free char *path = NULL;
+	bool unused_tty;
+	int done_fd = -1;
+	if (container_logs_begin(d->containers, c, &path, &unused_tty, &done_fd, &err) < 0) {
+		log_debug("attach %.12s: logs: %s, ignoring", container_id(c), err->msg);
+		return 0;
+	}
+	close(done_fd); /* no following here: the live part is the attach itself */
+	return stdio_replay_log(fd, path, flags & CONTAINER_ATTACH_STDOUT,
+				flags & CONTAINER_ATTACH_STDERR, tty);
+}
+
 static void attach(struct daemon *d, struct http_ctx *h)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -287,13 +305,26 @@ static void attach(struct daemon *d, struct http_ctx *h)
 	size_t pending_len;
 	if (http_hijack(h, ct, &fd, &pending, &pending_len) < 0)
 		return;
+	/* as docker: the log first, then (stream=1) the live output; what the
+	 * container writes between the two is in neither */
+	if (http_query_bool(h, "logs") && attach_replay_log(d, c, flags, tty, fd) < 0) {
+		shutdown(fd, SHUT_RDWR);
+		return;
+	}
+	if (!http_query_bool(h, "stream")) {
+		container_publish(c, "attach");
+		shutdown(fd, SHUT_RDWR);
+		return;
+	}
 	int shim_fd = -1;
 	if (container_attach(d->containers, c, flags, fd, &shim_fd, &err) < 0) {
 		log_debug("attach %.12s: %s", container_id(c), err->msg);
 		return;
 	}
 	container_publish(c, "attach");
-	stdio_proxy(fd, pending, pending_len, shim_fd, in, &keys);
+	/* docker watches for the detach keys only with a terminal: a plain
+	 * stream may carry any bytes */
+	stdio_proxy(fd, pending, pending_len, shim_fd, in, tty ? &keys : NULL);
 	close(shim_fd);
 	shutdown(fd, SHUT_RDWR);
 }

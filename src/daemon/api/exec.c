@@ -39,9 +39,6 @@ static void start(struct daemon *d, struct http_ctx *h)
 	if (http_body_json(h, EXEC_BODY_MAX, &body, &err) < 0)
 		return (void)http_reply_error(h, err);
 	bool detach = json_is_true(json_object_get(body, "Detach"));
-	struct detach_keys keys;
-	if (detach_keys_parse(NULL, &keys, &err) < 0)
-		return (void)http_reply_error(h, err);
 	int fd = -1;
 	struct exec_start_info info = { 0 };
 	if (detach) {
@@ -72,7 +69,9 @@ static void start(struct daemon *d, struct http_ctx *h)
 		shutdown(cfd, SHUT_RDWR);
 		return;
 	}
-	stdio_proxy(cfd, pending, pending_len, fd, info.attach_stdin, info.tty ? &keys : NULL);
+	/* docker watches for the detach keys only with a terminal: a plain
+	 * stream may carry any bytes */
+	stdio_proxy(cfd, pending, pending_len, fd, info.attach_stdin, info.tty ? &info.keys : NULL);
 	close(fd);
 	/* the exit is known before the client asks GET /exec/{id}/json */
 	exec_finished(d->containers, id);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "common/bjson.h"
@@ -25,6 +26,7 @@ struct exec_instance {
 	json_t *config;      /* the ExecConfig body */
 	char *process;       /* the OCI process JSON */
 	bool tty, attach_stdin, attach_stdout, attach_stderr;
+	struct detach_keys keys; /* from DetachKeys, checked at create */
 	bool started, running, finished;
 	pid_t pid;
 	int exit_code;
@@ -100,6 +102,18 @@ static const char *cmd_string(const json_t *cmd, char *buf, size_t len)
 	return buf;
 }
 
+/* Go decodes JSON keys case-insensitively, and docker-py sends
+ * "detachKeys": the exact key first, then any spelling */
+static json_t *json_get_nocase(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v)
+		return v;
+	const char *k;
+	json_object_foreach((json_t *)obj, k, v) if (strcasecmp(k, key) == 0) return v;
+	return NULL;
+}
+
 int exec_create(struct container_manager *m, struct container *c, const json_t *body, char **ret_id,
 		berth_error_t **err)
 {
@@ -118,6 +132,15 @@ int exec_create(struct container_manager *m, struct container *c, const json_t *
 					c->id);
 	if (!running)
 		return berth_error_fail(err, EBUSY, "Container %s is not running", c->id);
+
+	/* checked before anything is made, as docker does: a start must not
+	 * fail on keys create accepted */
+	struct detach_keys keys;
+	json_t *dk = json_get_nocase(body, "DetachKeys");
+	if (dk && !json_is_null(dk) && !json_is_string(dk))
+		return berth_error_fail(err, EINVAL, "exec: DetachKeys must be a string");
+	if (detach_keys_parse(json_string_value(dk), &keys, err) < 0)
+		return -1;
 
 	cleanup_free char *path = xasprintf("%s/config.json", c->dir);
 	cleanup_json json_t *spec = NULL;
@@ -146,6 +169,7 @@ int exec_create(struct container_manager *m, struct container *c, const json_t *
 	e->attach_stdin = json_is_true(json_object_get(body, "AttachStdin"));
 	e->attach_stdout = json_is_true(json_object_get(body, "AttachStdout"));
 	e->attach_stderr = json_is_true(json_object_get(body, "AttachStderr"));
+	e->keys = keys;
 
 	pthread_mutex_lock(&m->lock);
 	if (!m->execs)
@@ -195,6 +219,7 @@ int exec_start(struct container_manager *m, const char *exec_id, bool detach, in
 	};
 	ret_info->tty = e->tty;
 	ret_info->attach_stdin = o.attach_stdin;
+	ret_info->keys = e->keys;
 	char id[DIGEST_HEX_LEN + 1];
 	snprintf(id, sizeof(id), "%s", e->id);
 	o.exec_id = id;

@@ -8,17 +8,20 @@
 #include <stdbool.h>
 
 #include "common/error.h"
+#include "daemon/containers/stdio-proxy.h"
 
 struct container_manager;
 struct container;
 
-/* EBUSY "Container x is not running"; *ret_id (caller frees) */
+/* EBUSY "Container x is not running"; EINVAL for bad DetachKeys (docker's
+ * syntax, "" or absent: the default ctrl-p,ctrl-q); *ret_id (caller frees) */
 int exec_create(struct container_manager *m, struct container *c, const json_t *body, char **ret_id,
 		berth_error_t **err);
 
 struct exec_start_info {
 	bool tty;
 	bool attach_stdin;
+	struct detach_keys keys; /* the exec's DetachKeys (they act only with a tty) */
 };
 
 /* Start it: ENOENT "No such exec instance: id", EBUSY when already started.

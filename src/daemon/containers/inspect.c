@@ -2,11 +2,18 @@
  * ContainerJSON), built from the container's record under its lock.
  * Times are RFC3339Nano in UTC; "0001-01-01T00:00:00Z" for never, as Go's
  * zero time prints. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "daemon/containers/container-internal.h"
 #include "daemon/containers/inspect.h"
@@ -98,7 +105,6 @@ static json_t *inspect_network(const struct container *c)
 int container_inspect(struct container_manager *m, struct container *c, bool size, json_t **ret,
 		      berth_error_t **err)
 {
-	(void)size;
 	(void)err;
 	struct daemon *d = m->d;
 	pthread_mutex_lock(&d->images_lock);
@@ -160,9 +166,112 @@ int container_inspect(struct container_manager *m, struct container *c, bool siz
 	json_object_set_new(j, "NetworkSettings", inspect_network(c));
 	pthread_mutex_unlock(&c->lock);
 	if (size) {
-		json_object_set_new(j, "SizeRw", json_integer(0));
-		json_object_set_new(j, "SizeRootFs", json_integer(0));
+		int64_t rw = 0, rootfs = 0;
+		container_sizes(m, c->id, c->image_id, &rw, &rootfs);
+		json_object_set_new(j, "SizeRw", json_integer(rw));
+		json_object_set_new(j, "SizeRootFs", json_integer(rootfs));
 	}
 	*ret = j;
 	return 0;
+}
+
+/* ---- sizes (?size=1) ------------------------------------------------------ */
+
+/* Deeper directories are not descended into: each level holds an fd, and
+ * a container decides how deep its upper dir goes */
+#define SIZE_DEPTH_MAX 128
+
+/* The inodes with more than one link seen so far (open addressing) */
+struct inode_set {
+	uint64_t *v; /* 0: empty slot (inode 0 does not exist) */
+	size_t n, cap;
+};
+
+/* Whether ino was new (and is now in the set) */
+static bool inode_set_add(struct inode_set *s, uint64_t ino)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		struct inode_set g = { .cap = s->cap ? 2 * s->cap : 64 };
+		g.v = xcalloc(g.cap, sizeof(*g.v));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				inode_set_add(&g, s->v[i]);
+		free(s->v);
+		*s = g;
+	}
+	size_t i = (size_t)(ino * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+	for (; s->v[i]; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == ino)
+			return false;
+	s->v[i] = ino;
+	s->n++;
+	return true;
+}
+
+/* Add the sizes below dirfd (taken) to *total as docker's directory.Size
+ * does: every non-directory by its lstat size, each inode once, symlinks
+ * never followed.  Unreadable parts are skipped: a size is an estimate. */
+static void dir_size_add(int dirfd, unsigned depth, struct inode_set *seen, int64_t *total)
+{
+	cleanup_dir DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (depth + 1 >= SIZE_DEPTH_MAX) {
+				log_debug("size: '%s' is nested too deep, ignoring", de->d_name);
+				continue;
+			}
+			int fd = openat(dirfd, de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				dir_size_add(fd, depth + 1, seen, total);
+			continue;
+		}
+		if (st.st_size <= 0)
+			continue;
+		if (st.st_nlink > 1 && !inode_set_add(seen, (uint64_t)st.st_ino))
+			continue; /* another link to an inode already counted */
+		*total += st.st_size;
+	}
+}
+
+int64_t container_dir_size(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* not created yet, or removed meanwhile */
+	struct inode_set seen = { 0 };
+	int64_t total = 0;
+	dir_size_add(fd, 0, &seen, &total);
+	free(seen.v);
+	return total;
+}
+
+void container_sizes(struct container_manager *m, const char *id, const char *image_id,
+		     int64_t *ret_rw, int64_t *ret_rootfs)
+{
+	struct daemon *d = m->d;
+	cleanup_error berth_error_t *err = NULL;
+	struct digest img;
+	struct image_info *info = NULL;
+	pthread_mutex_lock(&d->images_lock);
+	cleanup_free char *upper = overlay_upper_path(image_store_layers(d->images), id);
+	if (digest_parse(image_id, &img, &err) < 0 ||
+	    image_store_get(d->images, &img, &info, &err) < 0)
+		log_debug("size of %.12s: %s, ignoring", id, err->msg);
+	int64_t image_size = info && info->size > 0 ? info->size : 0;
+	image_info_free(info);
+	pthread_mutex_unlock(&d->images_lock);
+	int64_t rw = container_dir_size(upper);
+	*ret_rw = rw;
+	*ret_rootfs = rw + image_size;
 }

@@ -217,7 +217,6 @@ static json_t *summary(const struct container *c, int64_t now)
 int container_manager_list(struct container_manager *m, bool all, bool size, const json_t *filters,
 			   json_t **ret, berth_error_t **err)
 {
-	(void)size;
 	if (filters && check_filters(filters, err) < 0)
 		return -1;
 	int64_t now = now_ns();
@@ -255,6 +254,15 @@ int container_manager_list(struct container_manager *m, bool all, bool size, con
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
+	/* the disk walks happen with no lock held: ps -s must not stall the daemon */
+	for (size_t i = 0; size && i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		int64_t rw = 0, rootfs = 0;
+		container_sizes(m, json_string_value(json_object_get(e, "Id")),
+				json_string_value(json_object_get(e, "ImageID")), &rw, &rootfs);
+		json_object_set_new(e, "SizeRw", json_integer(rw));
+		json_object_set_new(e, "SizeRootFs", json_integer(rootfs));
+	}
 	*ret = arr;
 	return 0;
 }

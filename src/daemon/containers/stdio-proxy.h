@@ -28,4 +28,12 @@ int detach_keys_parse(const char *s, struct detach_keys *ret, berth_error_t **er
 int stdio_proxy(int client_fd, const void *pending, size_t pending_len, int shim_fd,
 		bool forward_stdin, const struct detach_keys *keys);
 
+/* attach?logs=1: write the container's json-file log (log_path and its
+ * rotated files log_path.N ... log_path.1, oldest first) to client_fd as
+ * attach would have sent it: raw with tty, else stdcopy frames; only the
+ * streams asked for.  Corrupt or over-long lines are skipped.  -1 when
+ * the client went away, else 0 (a missing log is an empty one). */
+int stdio_replay_log(int client_fd, const char *log_path, bool want_stdout, bool want_stderr,
+		     bool tty);
+
 #endif
