@@ -4,6 +4,7 @@
  * over the target and the directory fsynced.  Invariant: on every failure
  * the temp file is unlinked, so nothing partial is ever left behind. */
 #include "common/atomicfile.h"
+#include "common/fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,22 +56,6 @@ static int split_name(const char *name, size_t *ret_dirlen, const char **ret_bas
 		return -EINVAL;
 	*ret_dirlen = (size_t)(base - name);
 	*ret_base = base;
-	return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* a regular file never does this; do not spin */
-		data += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -192,7 +177,7 @@ int atomic_write_at(int dirfd, const char *name, const void *data, size_t len, m
 	int r = atomic_tmp_open(dirfd, name, mode, &tmp, err);
 	if (r < 0)
 		return r;
-	r = write_all(tmp.fd, data, len);
+	r = fd_write_all(tmp.fd, data, len);
 	if (r < 0)
 		return berth_error_set(err, -r, "write '%s': write temp file", name);
 	return atomic_tmp_commit(&tmp, err);

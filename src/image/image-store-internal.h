@@ -35,9 +35,6 @@ int image_normalise_ref(const char *name, char **ret_full, char **ret_repo,
 /* Parse an RFC 3339 time ("2023-05-19T20:19:31.123456789Z", offsets
  * allowed) into unix nanoseconds; -1 when s is not one */
 int64_t image_parse_time_ns(const char *s);
-/* Go's RFC3339Nano rendering (UTC, trailing zeros of the fraction
- * dropped); caller frees */
-char *image_format_time_ns(int64_t ns);
 
 /* Sum of the sizes of regular files under dirfd (taken and closed), as
  * docker's overlay2 DiffSize; for a layer dir found on disk without a

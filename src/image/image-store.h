@@ -194,6 +194,11 @@ int image_store_tag(struct image_store *s, const char *source, const char *targe
  * it becomes dangling.  ENOENT when the reference does not exist. */
 int image_store_untag(struct image_store *s, const char *name, berth_error_t **err);
 
+/* Go's RFC3339Nano rendering of a time (UTC, trailing zeros of the
+ * fraction dropped; "0001-01-01T00:00:00Z" for ns <= 0, Go's zero time), as
+ * the Engine API shows every time; caller frees */
+char *image_format_time_ns(int64_t ns);
+
 /* ---- containers using images -------------------------------------------- */
 
 /* Record that container_id (any string, the daemon's ID) uses image_id

@@ -17,6 +17,7 @@
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/fdio.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "shim/protocol.h"
@@ -39,21 +40,6 @@ static int connect_shim(const char *state_dir, int *ret_fd, berth_error_t **err)
 		return berth_error_set(err, errno, "connect to shim '%s/" SHIM_SOCK_NAME "'",
 				       state_dir);
 	*ret_fd = take_fd(&fd);
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -107,7 +93,7 @@ static int request(const char *state_dir, json_t *req_stolen, json_t **ret, int 
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, line);
 	strbuf_addch(&sb, '\n');
-	int r = write_all(fd, sb.buf, sb.len);
+	int r = fd_write_all(fd, sb.buf, sb.len);
 	if (r < 0)
 		return berth_error_set(err, -r, "send a request to the shim in '%s'", state_dir);
 	strbuf_reset(&sb);

@@ -26,26 +26,12 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fdio.h"
 #include "common/parse.h"
 #include "common/stdcopy.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "shim/client.h"
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int usage(void)
 {
@@ -87,7 +73,7 @@ static int demux(struct strbuf *in)
 			fprintf(stderr, "shim-tool: unexpected frame of stream %d\n", (int)stream);
 			return -1;
 		}
-		if (write_all(fd, in->buf + off + STDCOPY_HEADER_SIZE, len) < 0)
+		if (fd_write_all(fd, in->buf + off + STDCOPY_HEADER_SIZE, len) < 0)
 			return -1;
 		off += STDCOPY_HEADER_SIZE + len;
 	}
@@ -114,7 +100,7 @@ static int stream_copy(int conn, bool send_stdin, bool do_demux)
 			if (n <= 0) {
 				in_open = false;
 				shutdown(conn, SHUT_WR);
-			} else if (write_all(conn, buf, (size_t)n) < 0) {
+			} else if (fd_write_all(conn, buf, (size_t)n) < 0) {
 				in_open = false;
 			}
 		}
@@ -125,7 +111,7 @@ static int stream_copy(int conn, bool send_stdin, bool do_demux)
 			if (n <= 0)
 				break;
 			if (!do_demux) {
-				if (write_all(1, buf, (size_t)n) < 0)
+				if (fd_write_all(1, buf, (size_t)n) < 0)
 					return -1;
 				continue;
 			}
@@ -295,7 +281,7 @@ static int cmd_stream(int argc, char **argv, bool is_exec, berth_error_t **err)
 	}
 	if (ready >= 0) {
 		/* tell the test that the stream is there (it may start now) */
-		if (write_all(ready, "ready\n", 6) < 0)
+		if (fd_write_all(ready, "ready\n", 6) < 0)
 			return berth_error_set(err, errno, "write to --ready-fd %d", ready);
 		close(ready);
 	}

@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/fdio.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -79,21 +80,6 @@ static void image_event(struct daemon *d, const char *action, const char *id, co
 	events_publish(d->events, "image", action, id, attrs);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copy the request body into an unnamed temp file under dir and rewind it:
  * load and import read a file, and reading the body on the handler's own
  * thread keeps the connection single-threaded.  The file vanishes with its
@@ -117,7 +103,7 @@ static int spool_body(struct http_ctx *h, const char *dir, int *ret_fd, berth_er
 			return berth_error_wrap(err, "read the request body");
 		if (n == 0)
 			break;
-		if (write_all(fd, buf, (size_t)n) < 0)
+		if (fd_write_all(fd, buf, (size_t)n) < 0)
 			return berth_error_set(err, errno, "spool the request body to '%s'", dir);
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0)

@@ -48,7 +48,7 @@ static int commit_image_json(struct image_store *s, struct container *c,
 	    image_store_read_config(s, &base, &bc, err) < 0)
 		return -1;
 	json_t *j = oci_image_config_to_json(bc);
-	cleanup_free char *now = format_time_ns(now_ns());
+	cleanup_free char *now = image_format_time_ns(now_ns());
 	char diff[DIGEST_STR_SIZE];
 	digest_format(diff_id, diff);
 	json_object_set_new(j, "config", commit_config(c, o->config));

@@ -23,6 +23,7 @@
 #include "daemon/containers/container-internal.h"
 #include "daemon/containers/inspect.h"
 #include "daemon/containers/spec.h"
+#include "image/image-store.h"
 #include "shim/client.h"
 
 #define HEALTH_DEFAULT_NS (30LL * 1000000000)
@@ -203,7 +204,7 @@ static void record(struct health_job *j, int64_t started, int code, const char *
 		   int64_t run_started)
 {
 	struct container *c = j->c;
-	char *t0 = format_time_ns(started), *t1 = format_time_ns(now_ns());
+	char *t0 = image_format_time_ns(started), *t1 = image_format_time_ns(now_ns());
 	const char *changed = NULL;
 	pthread_mutex_lock(&c->lock);
 	if (!job_current(j)) {

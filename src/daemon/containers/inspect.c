@@ -21,28 +21,9 @@
 #include "image/image-store.h"
 #include "image/overlay.h"
 
-char *format_time_ns(int64_t ns)
-{
-	if (ns <= 0)
-		return xstrdup("0001-01-01T00:00:00Z");
-	time_t s = (time_t)(ns / 1000000000);
-	long frac = (long)(ns % 1000000000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char base[32];
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac == 0)
-		return xasprintf("%sZ", base);
-	char f[16];
-	snprintf(f, sizeof(f), "%09ld", frac);
-	for (int i = 8; i > 0 && f[i] == '0'; i--) /* Go trims trailing zeros */
-		f[i] = '\0';
-	return xasprintf("%s.%sZ", base, f);
-}
-
 static json_t *json_time(int64_t ns)
 {
-	char *s = format_time_ns(ns);
+	char *s = image_format_time_ns(ns);
 	json_t *j = json_string(s);
 	free(s);
 	return j;

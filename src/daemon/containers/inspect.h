@@ -7,8 +7,6 @@
 
 struct container_manager;
 
-/* RFC3339Nano UTC as Go prints it; caller frees */
-char *format_time_ns(int64_t ns);
 /* Path and Args (new references) */
 void container_path_args(const json_t *config, json_t **ret_path, json_t **ret_args);
 

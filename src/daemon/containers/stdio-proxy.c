@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fdio.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -64,39 +65,16 @@ int detach_keys_parse(const char *s, struct detach_keys *ret, berth_error_t **er
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == ENOTSOCK)
-			n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pf = { .fd = fd, .events = POLLOUT };
-				poll(&pf, 1, -1);
-				continue;
-			}
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Forward input bytes, watching for the detach sequence; 1 on detach */
 static int forward_input(int shim_fd, const unsigned char *buf, size_t len,
 			 const struct detach_keys *keys, size_t *matched)
 {
 	if (!keys || keys->n == 0)
-		return write_all(shim_fd, buf, len) < 0 ? -1 : 0;
+		return fd_write_all(shim_fd, buf, len) < 0 ? -1 : 0;
 	size_t start = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == keys->v[*matched]) {
-			if (i > start && write_all(shim_fd, buf + start, i - start) < 0)
+			if (i > start && fd_write_all(shim_fd, buf + start, i - start) < 0)
 				return -1;
 			start = i + 1;
 			if (++*matched == keys->n)
@@ -105,11 +83,11 @@ static int forward_input(int shim_fd, const unsigned char *buf, size_t len,
 		}
 		if (*matched > 0) {
 			/* not the sequence after all: the held-back bytes go through */
-			if (write_all(shim_fd, keys->v, *matched) < 0)
+			if (fd_write_all(shim_fd, keys->v, *matched) < 0)
 				return -1;
 			*matched = 0;
 			if (buf[i] == keys->v[0]) {
-				if (i > start && write_all(shim_fd, buf + start, i - start) < 0)
+				if (i > start && fd_write_all(shim_fd, buf + start, i - start) < 0)
 					return -1;
 				start = i + 1;
 				*matched = 1;
@@ -117,7 +95,7 @@ static int forward_input(int shim_fd, const unsigned char *buf, size_t len,
 			}
 		}
 	}
-	if (len > start && write_all(shim_fd, buf + start, len - start) < 0)
+	if (len > start && fd_write_all(shim_fd, buf + start, len - start) < 0)
 		return -1;
 	return 0;
 }
@@ -149,7 +127,7 @@ int stdio_proxy(int client_fd, const void *pending, size_t pending_len, int shim
 				continue;
 			if (n <= 0)
 				return 0; /* the process is gone and its output drained */
-			if (write_all(client_fd, buf, (size_t)n) < 0)
+			if (fd_write_all(client_fd, buf, (size_t)n) < 0)
 				return 0; /* the client went away */
 		}
 		if (client_in && (p[1].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
@@ -238,7 +216,7 @@ static int replay_file(struct replay *r, int fd)
 			p += k;
 			left -= k;
 		}
-		if (r->out.len > 0 && write_all(r->client_fd, r->out.buf, r->out.len) < 0)
+		if (r->out.len > 0 && fd_write_all(r->client_fd, r->out.buf, r->out.len) < 0)
 			return -1;
 		strbuf_reset(&r->out);
 	}
