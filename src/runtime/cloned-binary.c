@@ -4,6 +4,7 @@
  * then the dynamic loader and libcrypto a second time), so it is kept for
  * containers that need it; the dmz hop costs one memfd of ~5 KB and one
  * execve of a static binary without libc, ~0.2 ms. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -155,4 +156,12 @@ void cloned_binary_exec(int dmz_fd, char mode, int report_fd, const char *path, 
 	int saved = errno;
 	free(v);
 	errno = saved;
+}
+
+int cloned_binary_exec_error(berth_error_t **err, int errnum, const char *path)
+{
+	char text[128];
+	snprintf(text, sizeof(text), "%s", strerror(errnum));
+	text[0] = (char)tolower((unsigned char)text[0]);
+	return berth_error_fail(err, errnum, "exec '%s': %s", path, text);
 }

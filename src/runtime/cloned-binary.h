@@ -16,6 +16,13 @@
 #include "common/error.h"
 #include "oci/runtime-config.h"
 
+/* The error of a failed execve of path in the container: "exec '/x': no
+ * such file or directory", the errno text in lower case as runc (Go)
+ * words it, because docker clients read it to choose exit code 127 (not
+ * found) or 126 (permission denied, is a directory).  Returns the negative
+ * code. */
+int cloned_binary_exec_error(berth_error_t **err, int errnum, const char *path);
+
 /* First thing in main(): note and remove the re-exec guard variable, so
  * it never reaches hooks or containers */
 void cloned_binary_init(void);

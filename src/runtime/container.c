@@ -668,7 +668,7 @@ static int dmz_failure(const char *rec, berth_error_t **err)
 	long e = strtol(rec, &end, 10);
 	if (*end != ' ' || e <= 0 || e > 4095)
 		return berth_error_fail(err, EPROTO, "bad report from berth-dmz");
-	return berth_error_set(err, (int)e, "exec '%s'", end + 1);
+	return cloned_binary_exec_error(err, (int)e, end + 1);
 }
 
 /* Read the init's reports from the fifo until it closes (its execve) */

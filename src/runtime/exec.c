@@ -226,7 +226,7 @@ static __attribute__((noreturn)) void exec_process_main(struct exec_job *j)
 	char *exe = NULL;
 	if (exec_prepare(j, &exe, &e) == 0) {
 		cloned_binary_exec(j->dmz_fd, 's', j->sync[1], exe, j->proc.p.args, j->proc.p.env);
-		berth_error_set(&e, errno, "exec '%s'", j->proc.p.args[0]);
+		cloned_binary_exec_error(&e, errno, j->proc.p.args[0]);
 	}
 	/* never return into the runtime from here */
 	sync_send_error(j->sync[1], e);
@@ -317,7 +317,7 @@ static int exec_serve(struct exec_job *j, berth_error_t **err)
 			j->helper = 0;
 			break;
 		case SYNC_EXEC_FAILED:
-			r = berth_error_set(err, m.value, "exec '%s'", m.payload ? m.payload : "");
+			r = cloned_binary_exec_error(err, m.value, m.payload ? m.payload : "");
 			break;
 		case SYNC_EOF:
 			sync_msg_release(&m);

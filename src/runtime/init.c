@@ -322,7 +322,7 @@ static __attribute__((noreturn)) void init_exec(struct init_ctx *ctx, const char
 	for (char **w = warnings; w && *w; w++)
 		fifo_record(fifo, 'W', *w);
 	cloned_binary_exec(ctx->dmz_fd, 'f', fifo, exe, c->process.args, env);
-	berth_error_set(&e, errno, "exec '%s'", c->process.args[0]);
+	cloned_binary_exec_error(&e, errno, c->process.args[0]);
 	fifo_fail(fifo, e);
 }
 

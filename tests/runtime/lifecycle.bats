@@ -170,7 +170,7 @@ teardown() { runtime_teardown; }
 	create_detached c1
 	run rt start c1
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"exec '/etc/passwd': Permission denied"* ]]
+	[[ "$output" == *"exec '/etc/passwd': permission denied"* ]]
 }
 
 @test "a missing executable fails create with runc's message" {
