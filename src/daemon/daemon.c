@@ -22,6 +22,7 @@
 #include "image/image-store.h"
 #ifdef HAVE_CONTAINER_MANAGER
 #include "daemon/containers/manager.h"
+#include "daemon/volumes/volumes.h"
 #endif
 
 static int make_dir(const char *path, mode_t mode, berth_error_t **err)
@@ -118,6 +119,9 @@ int daemon_open(struct daemon *d, struct daemon_config *cfg, berth_error_t **err
 	enum image_store_flags flags = getenv("BERTHD_NO_SYNC") ? IMAGE_STORE_NO_SYNC : 0;
 	if (image_store_open(d->cfg.data_root, flags, &d->images, err) < 0)
 		return berth_error_wrap(err, "open the image store in '%s'", d->cfg.data_root);
+	/* before the containers: re-adopted running containers take their volumes */
+	if (volume_store_open(d->cfg.data_root, &d->volumes, err) < 0)
+		return berth_error_wrap(err, "open the volumes in '%s'", d->cfg.data_root);
 #ifdef HAVE_CONTAINER_MANAGER
 	if (container_manager_open(d, &d->containers, err) < 0)
 		return berth_error_wrap(err, "open the containers");

@@ -14,6 +14,7 @@
 struct image_store;
 struct events;
 struct container_manager;
+struct volume_store;
 
 struct daemon_config {
 	char *data_root; /* --data-root, default /var/lib/berth */
@@ -40,6 +41,7 @@ struct daemon {
 	pthread_mutex_t images_lock;
 	struct events *events;
 	struct container_manager *containers;
+	struct volume_store *volumes; /* thread-safe; open for the daemon's whole life */
 	time_t started_at;
 	char *id; /* daemon ID (info.ID), persistent in <data_root>/engine-id */
 };

@@ -16,5 +16,8 @@ const struct route_table *const router_tables[] = {
 #ifdef HAVE_API_EXEC
 	&api_exec_routes,
 #endif
+#ifdef HAVE_API_VOLUMES
+	&api_volumes_routes,
+#endif
 	NULL,
 };

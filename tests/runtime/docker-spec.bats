@@ -323,7 +323,8 @@ EOF_BODY
 {"Memory":1000}|Minimum memory limit allowed is 6MB
 {"CapAdd":["CAP_FOO"]}|invalid CapAdd: unknown capability: "CAP_FOO"
 {"RestartPolicy":{"Name":"always","MaximumRetryCount":2}}|invalid restart policy: maximum retry count can only be used with 'on-failure'
-{"Binds":["vol:/data"]}|named volume 'vol': volumes are not supported yet
+{"Binds":["vol:data"]}|invalid mount config for type "volume": invalid mount path: 'data' mount path must be absolute
+{"Binds":["vol:/data:xyz"]}|invalid mode: xyz
 {"Binds":["/a:/x"],"Tmpfs":{"/x":""}}|Duplicate mount point: /x
 {"NanoCpus":1000000000,"CpuQuota":50000}|Conflicting options: Nano CPUs and CPU Quota cannot both be set
 EOF_CASES

@@ -185,7 +185,8 @@ static void remove_(struct daemon *d, struct http_ctx *h)
 	if (http_query_bool(h, "link"))
 		return (void)http_reply_errorf(
 			h, 400, "Conflict, cannot remove the default link name of the container");
-	if (container_remove(d->containers, c, http_query_bool(h, "force"), &err) < 0)
+	if (container_remove(d->containers, c, http_query_bool(h, "force"), http_query_bool(h, "v"),
+			     &err) < 0)
 		return reply_err(h, err);
 	http_reply_empty(h, 204);
 }

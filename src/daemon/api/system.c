@@ -27,6 +27,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/router.h"
+#include "daemon/volumes/volumes.h"
 #include "image/image-store.h"
 #ifdef HAVE_CONTAINER_MANAGER
 #include "daemon/containers/manager.h"
@@ -613,6 +614,34 @@ static void api_events(struct daemon *d, struct http_ctx *h)
 
 /* ---- system/df ------------------------------------------------------------- */
 
+/* Every volume with UsageData {Size, RefCount}, as docker's df */
+static json_t *df_volumes(struct daemon *d)
+{
+	json_t *vols = NULL;
+	cleanup_error berth_error_t *err = NULL;
+	if (!d->volumes || volume_list(d->volumes, &vols, &err) < 0)
+		return json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(vols, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "Name"));
+		json_int_t refs = 0;
+#ifdef HAVE_CONTAINER_MANAGER
+		if (d->containers) {
+			json_t *users = container_manager_volume_users(d->containers, name);
+			refs = (json_int_t)json_array_size(users);
+			json_decref(users);
+		}
+#endif
+		json_object_set_new(v, "UsageData",
+				    json_pack("{s:I, s:I}", "Size",
+					      (json_int_t)volume_size(d->volumes, name), "RefCount",
+					      refs));
+	}
+	return vols;
+}
+
 static void system_df(struct daemon *d, struct http_ctx *h)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -648,8 +677,9 @@ static void system_df(struct daemon *d, struct http_ctx *h)
 	}
 #endif
 	http_reply_json(h, 200,
-			json_pack("{s:I, s:o, s:o, s:[], s:[]}", "LayersSize", layers, "Images",
-				  images, "Containers", containers, "Volumes", "BuildCache"));
+			json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", layers, "Images",
+				  images, "Containers", containers, "Volumes", df_volumes(d),
+				  "BuildCache"));
 }
 
 static const struct route routes[] = {

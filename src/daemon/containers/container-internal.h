@@ -79,6 +79,9 @@ struct container {
 	uint64_t exit_gen; /* bumped at every exit (wait next-exit) */
 	bool removed;
 	json_t *health;      /* State.Health or NULL */
+	json_t *mounts;      /* mount points (mounts.c); NULL until mounts_get loads them */
+	bool volumes_active; /* its volumes are acquired (from start to stop) */
+	bool remove_volumes; /* rm -v: container_destroy removes its anonymous volumes */
 	pthread_cond_t cond; /* restart backoff, attach hand-off */
 	struct watcher *watchers;
 	struct container_manager *m; /* not owned */
@@ -144,6 +147,28 @@ void health_start(struct container *c);
 
 /* ---- exec.c ------------------------------------------------------------------- */
 void exec_table_free(struct exec_table *t);
+
+/* ---- mounts.c ----------------------------------------------------------------- */
+/* At create (c not yet in the table): resolve --volumes-from, Binds, Mounts
+ * and the image's VOLUMEs into c->mounts, creating the volumes, and save
+ * them in <dir>/mounts.json */
+int mounts_resolve(struct container_manager *m, struct container *c, berth_error_t **err);
+/* c->mounts, loaded on first use (c->lock held); borrowed */
+json_t *mounts_get(struct container *c);
+/* Inspect's Mounts (c->lock held); caller owns */
+json_t *mounts_inspect(struct container *c);
+bool mounts_use_volume(struct container *c, const char *name);
+/* The names of c's anonymous volumes (c->lock held); caller owns */
+json_t *mounts_anonymous(struct container *c);
+/* At start, rootfs mounted (c->lock NOT held): acquire the volumes, copy-up */
+int mounts_activate(struct container_manager *m, struct container *c, const char *rootfs,
+		    berth_error_t **err);
+/* When it stops (c->lock held): release what mounts_activate acquired */
+void mounts_deactivate(struct container_manager *m, struct container *c);
+/* A running container re-adopted at open (c->lock held) */
+void mounts_adopt(struct container_manager *m, struct container *c);
+/* After a removal: remove these volumes unless another container uses them */
+void mounts_remove_anonymous(struct container_manager *m, const json_t *names);
 
 /* ---- names.c ------------------------------------------------------------------ */
 bool container_name_valid(const char *name);

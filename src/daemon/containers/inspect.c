@@ -142,7 +142,7 @@ int container_inspect(struct container_manager *m, struct container *c, bool siz
 			    json_pack("{s:s, s:{s:s?, s:s, s:s, s:s}}", "Name", "overlay2", "Data",
 				      "LowerDir", lower, "MergedDir", merged, "UpperDir", upper,
 				      "WorkDir", work));
-	json_object_set_new(j, "Mounts", json_array());
+	json_object_set_new(j, "Mounts", mounts_inspect(c));
 	json_object_set(j, "Config", c->config);
 	json_object_set_new(j, "NetworkSettings", inspect_network(c));
 	pthread_mutex_unlock(&c->lock);

@@ -60,7 +60,10 @@ int lifecycle_mount(struct container_manager *m, struct container *c, char **ret
 
 void lifecycle_unmount(struct container_manager *m, struct container *c)
 {
-	if (c->rootfs_users > 0 || c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED)
+	if (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED)
+		return;
+	mounts_deactivate(m, c); /* its volumes follow the process, not rootfs users */
+	if (c->rootfs_users > 0)
 		return;
 	struct daemon *d = m->d;
 	cleanup_error berth_error_t *e = NULL;
@@ -107,6 +110,10 @@ static int write_bundle(struct container_manager *m, struct container *c, const 
 		.init_path = stat(DOCKER_INIT, &st) == 0 ? DOCKER_INIT : NULL,
 		.default_ulimits = d->cfg.default_ulimits,
 	};
+	pthread_mutex_lock(&c->lock);
+	cleanup_json json_t *mps = json_deep_copy(mounts_get(c));
+	pthread_mutex_unlock(&c->lock);
+	in.mount_points = mps;
 	cleanup_json json_t *spec = NULL;
 	if (spec_build(&in, &spec, err) < 0 || spec_write_etc_files(&in, err) < 0)
 		return -1;
@@ -222,6 +229,8 @@ int lifecycle_start(struct container_manager *m, struct container *c, bool from_
 	if (r >= 0)
 		r = lifecycle_mount(m, c, &rootfs, err);
 	if (r >= 0)
+		r = mounts_activate(m, c, rootfs, err);
+	if (r >= 0)
 		r = write_bundle(m, c, rootfs, err);
 	if (r >= 0) {
 		r = spawn_shim(m, c, &pid, err);
@@ -272,7 +281,18 @@ int lifecycle_start(struct container_manager *m, struct container *c, bool from_
 
 int container_start(struct container_manager *m, struct container *c, berth_error_t **err)
 {
-	return lifecycle_start(m, c, false, err);
+	int r = lifecycle_start(m, c, false, err);
+	pthread_mutex_lock(&c->lock);
+	bool autorm = json_is_true(json_object_get(c->host_config, "AutoRemove"));
+	pthread_mutex_unlock(&c->lock);
+	if (r < 0 && autorm) {
+		/* as dockerd: a --rm container that failed to start goes at once
+		 * (the CLI waits for its removal before it reports the error) */
+		cleanup_error berth_error_t *e = NULL;
+		if (container_remove(m, c, true, true, &e) < 0)
+			log_warn("auto-remove %.12s after a failed start: %s", c->id, e->msg);
+	}
+	return r;
 }
 
 /* ---- waiting on state ---------------------------------------------------------- */

@@ -249,8 +249,11 @@ int container_manager_list(struct container_manager *m, bool all, bool size, con
 		    (json_object_get(filters, "status") || json_object_get(filters, "exited")))
 			show = true;
 		show = show && c->created_ns < before && c->created_ns > since;
-		if (show && (!filters || matches(c, filters)))
-			json_array_append_new(arr, summary(c, now));
+		if (show && (!filters || matches(c, filters))) {
+			json_t *sum = summary(c, now);
+			json_object_set_new(sum, "Mounts", mounts_inspect(c));
+			json_array_append_new(arr, sum);
+		}
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -329,7 +332,7 @@ int container_prune(struct container_manager *m, const json_t *filters, json_t *
 	json_t *deleted = json_array();
 	for (size_t i = 0; i < n; i++) {
 		cleanup_error berth_error_t *e = NULL;
-		if (container_remove(m, pick[i], false, &e) == 0)
+		if (container_remove(m, pick[i], false, false, &e) == 0)
 			json_array_append_new(deleted, json_string(pick[i]->id));
 		container_put(pick[i]);
 	}

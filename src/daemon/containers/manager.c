@@ -127,6 +127,7 @@ static void container_free(struct container *c)
 	json_decref(c->host_config);
 	json_decref(c->net_config);
 	json_decref(c->health);
+	json_decref(c->mounts);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	free(c);
@@ -274,6 +275,8 @@ void container_publish(struct container *c, const char *action)
 {
 	container_event(c, action, NULL);
 }
+
+static void rm_rf(const char *path);
 
 /* ---- create ------------------------------------------------------------------- */
 
@@ -441,6 +444,11 @@ int container_create(struct container_manager *m, const char *name, const json_t
 		container_put(c);
 		return r;
 	}
+	if (mounts_resolve(m, c, err) < 0) {
+		rm_rf(c->dir);
+		container_put(c);
+		return -1;
+	}
 	pthread_mutex_lock(&m->lock);
 	int r = create_pick_name(m, name, &c->name, err);
 	if (r >= 0)
@@ -452,7 +460,10 @@ int container_create(struct container_manager *m, const char *name, const json_t
 	}
 	pthread_mutex_unlock(&m->lock);
 	if (r < 0) {
-		rmdir(c->dir);
+		/* the anonymous volumes made for it go too (its name was taken...) */
+		cleanup_json json_t *anon = mounts_anonymous(c);
+		mounts_remove_anonymous(m, anon);
+		rm_rf(c->dir);
 		container_put(c);
 		return r;
 	}
@@ -499,6 +510,10 @@ int container_destroy(struct container_manager *m, struct container *c, berth_er
 	pthread_mutex_lock(&c->lock);
 	c->state = CONTAINER_REMOVING;
 	container_save_or_log(c);
+	/* rm -v and --rm take the anonymous volumes along, as docker */
+	bool vols = c->remove_volumes ||
+		    json_is_true(json_object_get(c->host_config, "AutoRemove"));
+	cleanup_json json_t *anon = vols ? mounts_anonymous(c) : NULL;
 	pthread_mutex_unlock(&c->lock);
 
 	pthread_mutex_lock(&d->images_lock);
@@ -543,6 +558,8 @@ int container_destroy(struct container_manager *m, struct container *c, berth_er
 	container_notify(c, WATCH_EXIT | WATCH_CHANGE);
 	pthread_mutex_unlock(&c->lock);
 	container_event(c, "destroy", NULL);
+	if (anon)
+		mounts_remove_anonymous(m, anon);
 	if (in_table)
 		container_put(c); /* the table's reference */
 	return 0;
@@ -554,7 +571,7 @@ static bool container_active(const struct container *c)
 	       c->state == CONTAINER_RESTARTING || c->monitor_active;
 }
 
-int container_remove(struct container_manager *m, struct container *c, bool force,
+int container_remove(struct container_manager *m, struct container *c, bool force, bool volumes,
 		     berth_error_t **err)
 {
 	pthread_mutex_lock(&c->lock);
@@ -591,8 +608,10 @@ int container_remove(struct container_manager *m, struct container *c, bool forc
 	}
 	pthread_mutex_lock(&c->lock);
 	bool again = c->removed || c->state == CONTAINER_REMOVING || container_active(c);
-	if (!again)
+	if (!again) {
 		c->state = CONTAINER_REMOVING; /* ours now: AutoRemove and others back off */
+		c->remove_volumes = volumes;
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (again)
 		return berth_error_fail(err, EBUSY, "container %s is busy, try again", c->id);

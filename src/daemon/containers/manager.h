@@ -72,9 +72,13 @@ int container_restart(struct container_manager *m, struct container *c, const ch
  * "Container x is not running" (409) */
 int container_kill(struct container_manager *m, struct container *c, const char *signal,
 		   berth_error_t **err);
-/* EBUSY for a running container without force */
-int container_remove(struct container_manager *m, struct container *c, bool force,
+/* EBUSY for a running container without force; volumes: also remove its
+ * anonymous volumes (rm -v) */
+int container_remove(struct container_manager *m, struct container *c, bool force, bool volumes,
 		     berth_error_t **err);
+/* The IDs of the containers (running or not) whose mounts use volume
+ * name: a volume they use cannot be removed.  Caller owns the array. */
+json_t *container_manager_volume_users(struct container_manager *m, const char *name);
 int container_rename(struct container_manager *m, struct container *c, const char *new_name,
 		     berth_error_t **err);
 /* 0 done; pause of a non-running or paused container is EBUSY (409) */

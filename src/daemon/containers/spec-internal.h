@@ -88,11 +88,16 @@ void spec_user_release(struct spec_user *u);
 
 /* spec-mounts.c */
 struct spec_bind {
-	char *source, *destination;
+	char *source; /* host path, volume name, or NULL: an anonymous volume */
+	char *destination;
+	char *mode;  /* the third part as given, NULL when none */
+	bool volume; /* source is a volume name (or anonymous), not a host path */
 	bool read_only;
+	bool nocopy;
+	bool propagation_set;
 	const char *propagation; /* static string; "rprivate" by default */
 };
-/* One HostConfig.Binds entry "/host:/ctr[:opts]" */
+/* One HostConfig.Binds entry "/host:/ctr[:opts]", "name:/ctr[:opts]", "/ctr" */
 int spec_parse_bind(const char *s, struct spec_bind *ret, berth_error_t **err);
 void spec_bind_release(struct spec_bind *b);
 /* Binds, Mounts and Tmpfs syntax and duplicate destinations */

@@ -3,8 +3,8 @@
  * container's /etc/hostname, hosts and resolv.conf, then the user's Binds,
  * Mounts and Tmpfs sorted so that a parent is mounted before its children.
  * A user mount replaces the default at the same destination (and a user's
- * /dev replaces everything under /dev).  Named volumes are refused until
- * berth has volumes. */
+ * /dev replaces everything under /dev).  Volumes come resolved in
+ * spec_input.mount_points (the container manager creates them). */
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,7 +33,8 @@ void spec_bind_release(struct spec_bind *b)
 {
 	free(b->source);
 	free(b->destination);
-	b->source = b->destination = NULL;
+	free(b->mode);
+	b->source = b->destination = b->mode = NULL;
 }
 
 /* Modes: at most one of ro/rw, of z/Z, of the propagations, and nocopy */
@@ -54,8 +55,10 @@ static int parse_mode(const char *mode, struct spec_bind *b, berth_error_t **err
 		} else if ((p = find_propagation(s))) {
 			prop++;
 			b->propagation = p;
+			b->propagation_set = true;
 		} else if (strcmp(s, "nocopy") == 0) {
 			copy++; /* volume-only: nothing to copy for a bind */
+			b->nocopy = true;
 		} else {
 			return berth_error_fail(err, EINVAL, "invalid mode: %s", mode);
 		}
@@ -65,6 +68,9 @@ static int parse_mode(const char *mode, struct spec_bind *b, berth_error_t **err
 	return 0;
 }
 
+/* dockerd's linuxParser.ParseMountRaw: "/ctr" (an anonymous volume),
+ * "src:/ctr" and "src:/ctr:mode"; src is a host path when absolute, else
+ * a volume name.  "/ctr:ro" is refused: a volume needs a source for a mode. */
 int spec_parse_bind(const char *s, struct spec_bind *ret, berth_error_t **err)
 {
 	struct spec_bind b = { .propagation = "rprivate" };
@@ -85,39 +91,44 @@ int spec_parse_bind(const char *s, struct spec_bind *ret, berth_error_t **err)
 		if (lens[i] == 0)
 			return berth_error_fail(err, EINVAL, "invalid volume specification: '%s'",
 						s);
-	/* "/ctr" and "/ctr:ro" are anonymous volumes */
-	bool anonymous = n == 1;
-	if (n == 2 && parts[1][0] != '/') {
+	if (n > 3)
+		return berth_error_fail(err, EINVAL, "invalid volume specification: '%s'", s);
+	if (n == 2) {
 		cleanup_free char *mode = xstrndup(parts[1], lens[1]);
 		struct spec_bind scratch = { 0 };
 		cleanup_error berth_error_t *e = NULL;
-		anonymous = parse_mode(mode, &scratch, &e) == 0;
+		if (parse_mode(mode, &scratch, &e) == 0)
+			return berth_error_fail(err, EINVAL, "invalid volume specification: '%s'",
+						s);
 	}
-	if (anonymous)
-		return berth_error_fail(err, ENOTSUP,
-					"anonymous volume '%s': volumes are not supported yet", s);
-	if (n > 3)
-		return berth_error_fail(err, EINVAL, "invalid volume specification: '%s'", s);
-	if (parts[0][0] != '/')
-		return berth_error_fail(err, ENOTSUP,
-					"named volume '%.*s': volumes are not supported yet",
-					(int)lens[0], parts[0]);
-	if (parts[1][0] != '/')
-		return berth_error_fail(
-			err, EINVAL,
-			"invalid volume specification: '%s': invalid mount config for type \"bind\": "
-			"invalid mount path: '%.*s' mount path must be absolute",
-			s, (int)lens[1], parts[1]);
-	if (lens[1] == 1)
+	const char *src = n == 1 ? NULL : parts[0];
+	size_t src_len = n == 1 ? 0 : lens[0];
+	const char *dst = n == 1 ? parts[0] : parts[1];
+	size_t dst_len = n == 1 ? lens[0] : lens[1];
+	b.volume = !src || src[0] != '/';
+	if (n == 3) {
+		b.mode = xstrndup(parts[2], lens[2]);
+		if (parse_mode(b.mode, &b, err) < 0) {
+			free(b.mode);
+			return -EINVAL;
+		}
+	}
+	if (dst[0] != '/') {
+		berth_error_fail(err, EINVAL,
+				 "invalid volume specification: '%s': invalid mount config for "
+				 "type \"%s\": invalid mount path: '%.*s' mount path must be "
+				 "absolute",
+				 s, b.volume ? "volume" : "bind", (int)dst_len, dst);
+		free(b.mode);
+		return -EINVAL;
+	}
+	if (strspn(dst, "/") >= dst_len) {
+		free(b.mode);
 		return berth_error_fail(err, EINVAL,
 					"invalid specification: destination can't be '/'");
-	if (n == 3) {
-		cleanup_free char *mode = xstrndup(parts[2], lens[2]);
-		if (parse_mode(mode, &b, err) < 0)
-			return -EINVAL;
 	}
-	b.source = xstrndup(parts[0], lens[0]);
-	b.destination = xstrndup(parts[1], lens[1]);
+	b.source = src ? xstrndup(src, src_len) : NULL;
+	b.destination = xstrndup(dst, dst_len);
 	*ret = b;
 	return 0;
 }
@@ -197,9 +208,15 @@ static int check_mount_obj(const json_t *m, size_t i, const char **ret_target, b
 							(long long)size);
 		}
 	} else if (strcmp(type, "volume") == 0) {
-		return berth_error_fail(err, ENOTSUP,
-					"named volume '%s': volumes are not supported yet",
-					source ? source : "");
+		json_t *bo = json_object_get(m, "BindOptions");
+		if (bo && !json_is_null(bo))
+			return berth_error_fail(err, EINVAL,
+						"invalid mount config for type \"volume\": field "
+						"BindOptions must not be specified");
+		if ((!source || !*source) && json_is_true(json_object_get(m, "ReadOnly")))
+			return berth_error_fail(err, EINVAL,
+						"invalid mount config for type \"volume\": must not "
+						"set ReadOnly mode when using anonymous volumes");
 	} else {
 		return berth_error_fail(err, EINVAL, "mount type unknown: \"%s\"", type);
 	}
@@ -341,7 +358,34 @@ static int ensure_dir(const char *path, berth_error_t **err)
 	return 0;
 }
 
-static int user_mounts(const json_t *hc, json_t *out, berth_error_t **err)
+/* The volumes of the container's mount points (Binds and Mounts of type
+ * volume, the image's VOLUMEs) and what --volumes-from brings; the
+ * manager resolved their host paths at create */
+static void volume_mounts(const json_t *mount_points, json_t *out)
+{
+	size_t i;
+	json_t *mp;
+	json_array_foreach(mount_points, i, mp)
+	{
+		const char *type = json_string_value(json_object_get(mp, "Type"));
+		const char *origin = json_string_value(json_object_get(mp, "Origin"));
+		const char *src = json_string_value(json_object_get(mp, "Source"));
+		const char *dst = json_string_value(json_object_get(mp, "Destination"));
+		const char *prop = json_string_value(json_object_get(mp, "Propagation"));
+		bool rw = json_is_true(json_object_get(mp, "RW"));
+		if (!type || !src || !dst || !*src)
+			continue;
+		bool from = origin && strcmp(origin, "volumes-from") == 0;
+		if (strcmp(type, "volume") != 0 && !(from && strcmp(type, "bind") == 0))
+			continue;
+		cleanup_free char *o =
+			xasprintf("rbind,%s%s", prop && *prop ? prop : "rprivate", rw ? "" : ",ro");
+		json_array_append_new(out, mount_json(dst, "bind", src, o));
+	}
+}
+
+static int user_mounts(const json_t *hc, const json_t *mount_points, json_t *out,
+		       berth_error_t **err)
 {
 	json_t *binds, *e;
 	size_t i;
@@ -352,6 +396,10 @@ static int user_mounts(const json_t *hc, json_t *out, berth_error_t **err)
 		struct spec_bind b;
 		if (spec_parse_bind(json_string_value(e), &b, err) < 0)
 			return spec_err_code(err);
+		if (b.volume) { /* bound from in->mount_points below */
+			spec_bind_release(&b);
+			continue;
+		}
 		if (ensure_dir(b.source, err) < 0) {
 			spec_bind_release(&b);
 			return -1;
@@ -405,6 +453,7 @@ static int user_mounts(const json_t *hc, json_t *out, berth_error_t **err)
 	const char *dest;
 	json_object_foreach(json_object_get(hc, "Tmpfs"), dest, e)
 		json_array_append_new(out, tmpfs_mount(dest, json_string_value(e)));
+	volume_mounts(mount_points, out);
 	return 0;
 }
 
@@ -518,7 +567,7 @@ int spec_add_mounts(json_t *spec, const struct spec_input *in, bool privileged,
 		return -EINVAL;
 	if (in->container_dir)
 		etc_mounts(defaults, in->container_dir, readonly_rootfs);
-	if (user_mounts(hc, user, err) < 0)
+	if (user_mounts(hc, in->mount_points, user, err) < 0)
 		return spec_err_code(err);
 	sort_mounts(user);
 	json_t *out = json_array();

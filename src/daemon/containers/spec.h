@@ -36,6 +36,9 @@ struct spec_input {
 	const char *init_path; /* host path of docker-init for HostConfig.Init (tini-static) or NULL
 				*/
 	const json_t *default_ulimits; /* daemon default-ulimits, may be NULL */
+	/* the container's mount points (containers/mounts.c): volumes with
+	 * their host paths, --volumes-from binds; may be NULL */
+	const json_t *mount_points;
 };
 /* The OCI runtime config (config.json) for the container */
 int spec_build(const struct spec_input *in, json_t **ret_spec, berth_error_t **err);

@@ -48,9 +48,13 @@ static const struct {
 	{ "{\"BlkioWeight\":5}", EINVAL, "Range of blkio weight is from 10 to 1000" },
 	{ "{\"CapAdd\":[\"CAP_FOO\"]}", EINVAL, "invalid CapAdd: unknown capability: \"CAP_FOO\"" },
 	{ "{\"CapAdd\":\"CAP_KILL\"}", EINVAL, "HostConfig.CapAdd: want an array of strings" },
-	{ "{\"Binds\":[\"/a\"]}", ENOTSUP, "anonymous volume '/a': volumes are not supported yet" },
-	{ "{\"Binds\":[\"data:/data\"]}", ENOTSUP,
-	  "named volume 'data': volumes are not supported yet" },
+	/* a volume takes a mode only with a source, as dockerd's ParseMountRaw */
+	{ "{\"Binds\":[\"/a:ro\"]}", EINVAL, "invalid volume specification: '/a:ro'" },
+	{ "{\"Binds\":[\"data:rel\"]}", EINVAL,
+	  "invalid volume specification: 'data:rel': invalid mount config for type \"volume\": "
+	  "invalid mount path: 'rel' mount path must be absolute" },
+	{ "{\"Binds\":[\"data:/x:bogus\"]}", EINVAL, "invalid mode: bogus" },
+	{ "{\"Binds\":[\"v1:/x\",\"v2:/x\"]}", EINVAL, "Duplicate mount point: /x" },
 	{ "{\"Binds\":[\"/a::/b\"]}", EINVAL, "invalid volume specification: '/a::/b'" },
 	{ "{\"Binds\":[\"/a:/\"]}", EINVAL, "destination can't be '/'" },
 	{ "{\"Binds\":[\"/a:/b:shared,slave\"]}", EINVAL, "invalid mode: shared,slave" },
@@ -60,8 +64,11 @@ static const struct {
 	{ "{\"Binds\":[\"/a:/x\"],\"Tmpfs\":{\"/x\":\"\"}}", EINVAL, "Duplicate mount point: /x" },
 	{ "{\"Binds\":[\"/a:/x\"],\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\"}]}", EINVAL,
 	  "Duplicate mount point: /x" },
-	{ "{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/x\"}]}", ENOTSUP,
-	  "named volume 'v': volumes are not supported yet" },
+	{ "{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\",\"ReadOnly\":true}]}", EINVAL,
+	  "must not set ReadOnly mode when using anonymous volumes" },
+	{ "{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/x\","
+	  "\"BindOptions\":{}}]}",
+	  EINVAL, "field BindOptions must not be specified" },
 	{ "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Source\":\"/a\",\"Target\":\"/x\"}]}", EINVAL,
 	  "field Source must not be specified" },
 	{ "{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/x\","

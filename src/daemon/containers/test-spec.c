@@ -101,6 +101,62 @@ static void build_fails(const char *config, const char *host_config, const char 
 	assert_error_contains(err, needle);
 }
 
+/* Volumes come as mount points resolved by the manager: each becomes a
+ * bind of its host path; a volume Binds entry adds nothing of its own */
+static void test_volume_mounts(void **state)
+{
+	(void)state;
+	cleanup_json json_t *cfg = J("{\"Cmd\":[\"x\"]}");
+	cleanup_json json_t *hc = J("{\"Binds\":[\"myvol:/data:ro\",\"/h:/h\"]}");
+	cleanup_json json_t *mps = J(
+		"[{\"Type\":\"volume\",\"Name\":\"myvol\",\"Source\":\"/v/myvol/_data\","
+		"\"Destination\":\"/data\",\"RW\":false,\"Propagation\":\"\",\"Origin\":\"binds\"},"
+		"{\"Type\":\"bind\",\"Source\":\"/h\",\"Destination\":\"/h\",\"RW\":true,"
+		"\"Propagation\":\"rprivate\",\"Origin\":\"binds\"},"
+		"{\"Type\":\"volume\",\"Name\":\"anon\",\"Source\":\"/v/anon/_data\","
+		"\"Destination\":\"/img\",\"RW\":true,\"Origin\":\"image\"},"
+		"{\"Type\":\"bind\",\"Source\":\"/other\",\"Destination\":\"/from\",\"RW\":false,"
+		"\"Propagation\":\"rslave\",\"Origin\":\"volumes-from\"}]");
+	struct spec_input in = { .id = ID,
+				 .name = "c1",
+				 .config = cfg,
+				 .host_config = hc,
+				 .rootfs = rootfs,
+				 .container_dir = "/run/c1",
+				 .cgroup_parent = "berth",
+				 .mount_points = mps };
+	cleanup_error berth_error_t *err = NULL;
+	cleanup_json json_t *spec = NULL;
+	if (spec_build(&in, &spec, &err) < 0)
+		fail_msg("spec_build: %s", err->msg);
+	size_t i, seen = 0;
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		const char *s = json_string_value(json_object_get(m, "source"));
+		cleanup_free char *o = bjson_dump(json_object_get(m, "options"));
+		if (strcmp(d, "/data") == 0) {
+			assert_string_equal(s, "/v/myvol/_data");
+			assert_string_equal(o, "[\"rbind\",\"rprivate\",\"ro\"]");
+			seen |= 1;
+		} else if (strcmp(d, "/img") == 0) {
+			assert_string_equal(s, "/v/anon/_data");
+			assert_string_equal(o, "[\"rbind\",\"rprivate\"]");
+			seen |= 2;
+		} else if (strcmp(d, "/from") == 0) {
+			assert_string_equal(s, "/other");
+			assert_string_equal(o, "[\"rbind\",\"rslave\",\"ro\"]");
+			seen |= 4;
+		} else if (strcmp(d, "/h") == 0) {
+			assert_string_equal(s, "/h"); /* the bind itself, once */
+			assert_int_equal(seen & 8, 0);
+			seen |= 8;
+		}
+	}
+	assert_int_equal(seen, 15);
+}
+
 static const char *str_at(const json_t *j, const char *path)
 {
 	/* "a.b.c" object path */
@@ -442,8 +498,6 @@ static void test_mounts(void **state)
 	json_array_foreach(json_object_get(s2, "mounts"), i, e)
 		n += strcmp(json_string_value(json_object_get(e, "destination")), "/dev/shm") == 0;
 	assert_int_equal(n, 1);
-	build_fails("{\"Cmd\":[\"x\"]}", "{\"Binds\":[\"myvol:/data\"]}",
-		    "named volume 'myvol': volumes are not supported yet");
 	build_fails("{\"Cmd\":[\"x\"]}", "{\"Binds\":[\"/a:/x\",\"/b:/x/\"]}",
 		    "Duplicate mount point: /x");
 	build_fails("{\"Cmd\":[\"x\"]}", "{\"Binds\":[\"/a:rel\"]}", "mount path must be absolute");
@@ -649,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_exec_process),
 		cmocka_unit_test(test_docker_cli_body),
+		cmocka_unit_test(test_volume_mounts),
 	};
 	return cmocka_run_group_tests(tests, setup_rootfs, teardown_rootfs);
 }
