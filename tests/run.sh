@@ -16,7 +16,7 @@ BUILD=${BERTH_BUILD:-$REPO/build}
 BUILD_ASAN=${BERTH_BUILD_ASAN:-$REPO/build-asan}
 UNIT_TIMEOUT=${BERTH_UNIT_TIMEOUT:-300}
 BATS_TIMEOUT=${BERTH_BATS_TIMEOUT:-3600}
-INTEGRATION_DIRS=(tests/integration tests/runtime tests/image tests/registry tests/shim tests/api tests/e2e)
+INTEGRATION_DIRS=(tests/integration tests/runtime tests/image tests/registry tests/shim tests/api tests/cli tests/e2e)
 
 TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
 SUITE_LINES=()

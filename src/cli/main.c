@@ -1,13 +1,11 @@
-/* berth: the command-line client.  main() only finds the command in the
- * command table and runs it; each command lives in its own file. */
-#include <stdio.h>
-#include <string.h>
-
-#include "cli/commands.h"
+/* berth: the command-line client.  main() only hands argv to cli_main
+ * (cli.c), which parses, finds and runs the command; each command lives in
+ * its own file under src/cli/<group>/. */
+#include "cli/cli.h"
 #include "common/log.h"
 
 int main(int argc, char **argv)
 {
 	log_set_prog("berth");
-	return cli_dispatch(argc, argv);
+	return cli_main(argc, argv);
 }

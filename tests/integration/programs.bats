@@ -57,10 +57,11 @@ teardown()
 	[[ $output =~ $'\n'"  version " ]]
 }
 
-@test "berth with an unknown command exits 125 and says so" {
+@test "berth with an unknown command exits 1 and says so, as docker does" {
 	run "$BERTH" no-such-command
-	[ "$status" -eq 125 ]
-	[[ $output == *"'no-such-command' is not a berth command"* ]]
+	[ "$status" -eq 1 ]
+	[[ $output == *"berth: unknown command: berth no-such-command"* ]]
+	[[ $output == *"Run 'berth --help' for more information"* ]]
 }
 
 @test "the per-test roots exist and are private to the test" {
