@@ -10,7 +10,7 @@ BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 
-.PHONY: all build check unit demo asan fuzz lint format install clean deps bench-runtime bench-images conformance
+.PHONY: all build check unit demo asan fuzz lint format install clean deps bench-runtime bench-images bench-cli conformance
 
 all: build
 
@@ -27,8 +27,10 @@ deps:
 check: deps
 	BERTH_BUILD=$(abspath $(BUILD)) BERTH_BUILD_ASAN=$(abspath $(BUILD_ASAN)) tests/run.sh
 
+# The README's first command (`sudo make demo`): deps, build, a berthd of
+# its own, a busybox image from busybox-static, containers through the CLI.
 demo: deps
-	scripts/demo.sh
+	BERTH_BUILD=$(abspath $(BUILD)) BERTH_DEMO_NO_DEPS=1 scripts/demo.sh
 
 $(BUILD_ASAN)/build.ninja:
 	$(MESON) setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Db_lundef=false
@@ -51,6 +53,10 @@ bench-runtime: build
 bench-images: build
 	BERTH_BUILD=$(abspath $(BUILD)) bench/images/run.sh $(if $(RUNS),-n $(RUNS))
 
+# `berth ps` vs `docker ps` with 100 containers (root): RUNS=n per client (default 20)
+bench-cli: build
+	BERTH_BUILD=$(abspath $(BUILD)) bench/cli/run.sh $(if $(RUNS),-n $(RUNS))
+
 # OCI runtime-tools validation (root; not part of check): berth vs runc vs crun.
 # RUNTIME_TOOLS_SRC=<runtime-tools checkout or .tar.gz> supplies validation/.
 conformance: build
@@ -62,8 +68,15 @@ lint: build
 format:
 	find src tests -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
 
+# The programs, man pages and completions, the systemd unit (berth.service
+# into /lib/systemd/system) and /etc/berth/daemon.json when there is none.
+# `make install DESTDIR=/tmp/stage` stages everything under a directory.
 install: build
-	$(MESON) install -C $(BUILD)
+	$(MESON) install -C $(BUILD) $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload; \
+		echo "berthd: 'sudo systemctl enable --now berth' starts it now and at boot"; \
+	fi
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
