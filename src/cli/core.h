@@ -46,7 +46,7 @@ enum cli_parse_flags {
  * against flags (may be NULL).  On failure *err holds pflag's exact text
  * ("unknown flag: --bad", "flag needs an argument: 'u' in -u", ...) and
  * ret is released.  ret must be released with cli_args_release. */
-int cli_args_parse(const struct cli_flag *flags, unsigned parse_flags, int argc, char *const *argv,
+int cli_args_parse(const struct cli_flag *flags, unsigned pflags, int argc, char *const *argv,
 		   struct cli_args *ret, berth_error_t **err);
 void cli_args_release(struct cli_args *a);
 

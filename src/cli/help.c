@@ -150,7 +150,8 @@ void cli_help_flag_usages(struct strbuf *sb, const struct cli_flag *flags, int c
 	size_t n = 0;
 	for (const struct cli_flag *f = flags; f && f->name; f++)
 		n++;
-	cleanup_free const struct cli_flag **sorted = xcalloc(n + 2, sizeof(*sorted));
+	cleanup_free const struct cli_flag **sorted =
+		xcalloc(n + 2, sizeof(const struct cli_flag *));
 	size_t m = 0;
 	bool h_taken = false;
 	for (size_t k = 0; k < n; k++) {
@@ -165,7 +166,7 @@ void cli_help_flag_usages(struct strbuf *sb, const struct cli_flag *flags, int c
 						   .usage = "Print usage" };
 	if (h_taken)
 		sorted[m++] = &help_flag;
-	qsort(sorted, m, sizeof(*sorted), flag_cmp);
+	qsort(sorted, m, sizeof(const struct cli_flag *), flag_cmp);
 
 	cleanup_free char **heads = xcalloc(m + 1, sizeof(*heads));
 	cleanup_free char **usages = xcalloc(m + 1, sizeof(*usages));
@@ -304,12 +305,12 @@ static const struct cli_entry **sorted_entries(const struct cli_entry *entries, 
 	size_t n = 0;
 	for (const struct cli_entry *e = entries; e->name; e++)
 		n++;
-	const struct cli_entry **v = xcalloc(n + 1, sizeof(*v));
+	const struct cli_entry **v = xcalloc(n + 1, sizeof(const struct cli_entry *));
 	size_t m = 0;
 	for (const struct cli_entry *e = entries; e->name; e++)
 		if (!cli_entry_hidden(e) && (e->group != NULL) == groups)
 			v[m++] = e;
-	qsort(v, m, sizeof(*v), entry_cmp);
+	qsort(v, m, sizeof(const struct cli_entry *), entry_cmp);
 	return v;
 }
 

@@ -50,19 +50,13 @@ const char *human_bytes(double bytes, char buf[static HUMAN_BUF])
 	return buf;
 }
 
-/* go-units roundDuration: float division, + 0.5, truncated */
-static int64_t round_units(int64_t seconds, int64_t unit)
-{
-	return (int64_t)((double)seconds / (double)unit + 0.5);
-}
-
-/* units.HumanDuration: seconds and minutes truncated, larger units rounded */
+/* units.HumanDuration (go-units 0.5, which docker 28 vendors): seconds and
+ * minutes truncated, hours rounded, then whole days, weeks and months of
+ * those hours, and years of the truncated hours */
 const char *human_duration(int64_t seconds, char buf[static HUMAN_BUF])
 {
-	const int64_t hour = 3600, day = 24 * hour, week = 7 * day, month = 30 * day,
-		      year = 365 * day;
 	int64_t minutes = seconds / 60;
-	int64_t hours = round_units(seconds, hour);
+	int64_t hours = (int64_t)((double)seconds / 3600.0 + 0.5);
 	if (seconds < 1)
 		snprintf(buf, HUMAN_BUF, "Less than a second");
 	else if (seconds == 1)
@@ -77,14 +71,14 @@ const char *human_duration(int64_t seconds, char buf[static HUMAN_BUF])
 		snprintf(buf, HUMAN_BUF, "About an hour");
 	else if (hours < 48)
 		snprintf(buf, HUMAN_BUF, "%" PRId64 " hours", hours);
-	else if (seconds < 2 * week)
-		snprintf(buf, HUMAN_BUF, "%" PRId64 " days", round_units(seconds, day));
-	else if (seconds < 2 * month)
-		snprintf(buf, HUMAN_BUF, "%" PRId64 " weeks", round_units(seconds, week));
-	else if (seconds < 2 * year)
-		snprintf(buf, HUMAN_BUF, "%" PRId64 " months", round_units(seconds, month));
+	else if (hours < 24 * 7 * 2)
+		snprintf(buf, HUMAN_BUF, "%" PRId64 " days", hours / 24);
+	else if (hours < 24 * 30 * 2)
+		snprintf(buf, HUMAN_BUF, "%" PRId64 " weeks", hours / 24 / 7);
+	else if (hours < 24 * 365 * 2)
+		snprintf(buf, HUMAN_BUF, "%" PRId64 " months", hours / 24 / 30);
 	else
-		snprintf(buf, HUMAN_BUF, "%" PRId64 " years", round_units(seconds, year));
+		snprintf(buf, HUMAN_BUF, "%" PRId64 " years", seconds / 3600 / 24 / 365);
 	return buf;
 }
 

@@ -96,14 +96,16 @@ static void page_options(FILE *f, const char *section, const struct cli_flag *fl
 	}
 }
 
-static int page_open(const char *dir, const char *title, FILE **ret, berth_error_t **err)
+/* The page's stream, or NULL with *err set.  A pointer rather than an
+ * out-parameter so that callers test the stream itself: the analyzer loses
+ * berth_error_set's "always negative" past its inlining depth. */
+static FILE *page_open(const char *dir, const char *title, berth_error_t **err)
 {
 	cleanup_free char *path = xasprintf("%s/%s.1", dir, title);
 	FILE *f = fopen(path, "we");
 	if (!f)
-		return berth_error_set(err, errno, "open '%s'", path);
-	*ret = f;
-	return 0;
+		berth_error_set(err, errno, "open '%s'", path);
+	return f;
 }
 
 static int page_close(FILE *f, const char *dir, const char *title, berth_error_t **err)
@@ -129,8 +131,8 @@ static int write_command(const char *dir, const char *path, const char *parent,
 {
 	cleanup_free char *title = page_title(path);
 	cleanup_free char *parent_title = page_title(parent);
-	FILE *f;
-	if (page_open(dir, title, &f, err) < 0)
+	FILE *f = page_open(dir, title, err);
+	if (!f)
 		return -1;
 	page_header(f, title, title, cmd->summary);
 	fputs(".SH SYNOPSIS\n\\fB", f);
@@ -172,8 +174,8 @@ static void list_entries(FILE *f, const char *prefix, const struct cli_entry *en
 static int write_group(const char *dir, const struct cli_entry *g, berth_error_t **err)
 {
 	cleanup_free char *title = xasprintf(CLI_PROG "-%s", g->name);
-	FILE *f;
-	if (page_open(dir, title, &f, err) < 0)
+	FILE *f = page_open(dir, title, err);
+	if (!f)
 		return -1;
 	page_header(f, title, title, g->group_summary);
 	fprintf(f, ".SH SYNOPSIS\n\\fB" CLI_PROG " %s\\fR COMMAND\n.SH DESCRIPTION\n", g->name);
@@ -196,8 +198,8 @@ static int write_group(const char *dir, const struct cli_entry *g, berth_error_t
 
 static int write_root(const char *dir, berth_error_t **err)
 {
-	FILE *f;
-	if (page_open(dir, CLI_PROG, &f, err) < 0)
+	FILE *f = page_open(dir, CLI_PROG, err);
+	if (!f)
 		return -1;
 	page_header(f, CLI_PROG, CLI_PROG,
 		    "a fast, small container engine that speaks docker's language");

@@ -1080,13 +1080,13 @@ static void value_print(struct strbuf *sb, const json_t *v)
 static void value_print_named(struct strbuf *sb, const json_t *v, const char *parent,
 			      const char *name)
 {
-	if (v && json_is_null(v)) {
+	if (json_is_null(v)) {
 		strbuf_addstr(sb, is_map_field(parent, name)      ? "map[]" :
 				  is_pointer_field(name) || !name ? "<nil>" :
 								    "[]");
 		return;
 	}
-	if (v && json_is_object(v) && !is_map_field(parent, name) && struct_like(v)) {
+	if (json_is_object(v) && !is_map_field(parent, name) && struct_like(v)) {
 		const char *k;
 		json_t *e;
 		bool first = true;
@@ -1158,11 +1158,7 @@ static void json_quote_html(struct strbuf *sb, const char *s, size_t len, bool h
 	strbuf_addch(sb, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (html && (c == '<' || c == '>' || c == '&')) {
-			strbuf_addstr(sb, "\\u00");
-			strbuf_addch(sb, hex[c >> 4]);
-			strbuf_addch(sb, hex[c & 15]);
-		} else if (c == '"' || c == '\\') {
+		if (c == '"' || c == '\\') {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, c);
 		} else if (c == '\n') {
@@ -1171,7 +1167,8 @@ static void json_quote_html(struct strbuf *sb, const char *s, size_t len, bool h
 			strbuf_addstr(sb, "\\r");
 		} else if (c == '\t') {
 			strbuf_addstr(sb, "\\t");
-		} else if (c < 0x20) {
+		} else if (c < 0x20 || (html && (c == '<' || c == '>' || c == '&'))) {
+			/* the HTML ones are none of the characters above */
 			strbuf_addstr(sb, "\\u00");
 			strbuf_addch(sb, hex[c >> 4]);
 			strbuf_addch(sb, hex[c & 15]);
@@ -1274,7 +1271,6 @@ static bool value_truth(const json_t *v)
 	case JSON_TRUE:
 		return true;
 	case JSON_FALSE:
-		return false;
 	case JSON_NULL:
 		return false;
 	case JSON_ARRAY:
@@ -1434,7 +1430,7 @@ static int eval_arg(struct exec *ex, const struct arg *a, json_t *dot, json_t **
 
 static const char *need_string(struct exec *ex, const char *fn, json_t *v, int *r)
 {
-	if (v && json_is_string(v))
+	if (json_is_string(v))
 		return json_string_value(v);
 	*r = exec_error(ex, "error calling %s: wrong type for value; expected string; got %s", fn,
 			go_type(v));
@@ -1443,7 +1439,7 @@ static const char *need_string(struct exec *ex, const char *fn, json_t *v, int *
 
 static int need_int(struct exec *ex, const char *fn, json_t *v, json_int_t *ret)
 {
-	if (v && json_is_integer(v)) {
+	if (json_is_integer(v)) {
 		*ret = json_integer_value(v);
 		return 0;
 	}
@@ -1462,22 +1458,22 @@ static json_t *string_value(struct strbuf *sb)
 static int compare(struct exec *ex, const char *fn, json_t *a, json_t *b, int *ret)
 {
 	/* Go compares ints with ints and floats with floats, never across */
-	if (a && b && json_is_integer(a) && json_is_integer(b)) {
+	if (json_is_integer(a) && json_is_integer(b)) {
 		json_int_t x = json_integer_value(a), y = json_integer_value(b);
 		*ret = (x > y) - (x < y);
 		return 0;
 	}
-	if (a && b && json_is_real(a) && json_is_real(b)) {
+	if (json_is_real(a) && json_is_real(b)) {
 		double x = json_real_value(a), y = json_real_value(b);
 		*ret = (x > y) - (x < y);
 		return 0;
 	}
-	if (a && b && json_is_string(a) && json_is_string(b)) {
+	if (json_is_string(a) && json_is_string(b)) {
 		int c = strcmp(json_string_value(a), json_string_value(b));
 		*ret = (c > 0) - (c < 0);
 		return 0;
 	}
-	if (a && b && json_is_boolean(a) && json_is_boolean(b) &&
+	if (json_is_boolean(a) && json_is_boolean(b) &&
 	    (strcmp(fn, "eq") == 0 || strcmp(fn, "ne") == 0)) {
 		*ret = json_is_true(a) != json_is_true(b);
 		return 0;
@@ -1529,7 +1525,7 @@ static int fn_index(struct exec *ex, json_t **args, size_t n, json_t **ret)
 	if (n < 1)
 		return exec_error(ex, "wrong number of args for index: want at least 1 got 0");
 	json_t *v = args[0];
-	if (v && json_is_null(v) && n == 2 && args[1] && json_is_string(args[1])) {
+	if (json_is_null(v) && n == 2 && json_is_string(args[1])) {
 		/* a nil map of docker's types: the zero value */
 		*ret = json_string("");
 		return 0;
@@ -1588,9 +1584,9 @@ static int fn_slice(struct exec *ex, json_t **args, size_t n, json_t **ret)
 		return exec_error(ex, "wrong number of args for slice: want 1 to 3 got %zu", n);
 	json_t *v = args[0];
 	size_t cap;
-	if (v && json_is_string(v))
+	if (json_is_string(v))
 		cap = json_string_length(v);
-	else if (v && json_is_array(v))
+	else if (json_is_array(v))
 		cap = json_array_size(v);
 	else
 		return exec_error(ex, "error calling slice: can't slice item of type %s",
@@ -1630,13 +1626,13 @@ static int fn_len(struct exec *ex, json_t **args, size_t n, json_t **ret)
 	if (n != 1)
 		return exec_error(ex, "wrong number of args for len: want 1 got %zu", n);
 	json_t *v = args[0];
-	if (v && json_is_string(v))
+	if (json_is_string(v))
 		*ret = json_integer((json_int_t)json_string_length(v));
-	else if (v && json_is_array(v))
+	else if (json_is_array(v))
 		*ret = json_integer((json_int_t)json_array_size(v));
-	else if (v && json_is_object(v))
+	else if (json_is_object(v))
 		*ret = json_integer((json_int_t)json_object_size(v));
-	else if (v && json_is_null(v))
+	else if (json_is_null(v))
 		*ret = json_integer(0);
 	else
 		return exec_error(ex, "error calling len: len of type %s", go_type(v));
@@ -1647,8 +1643,8 @@ static int fn_len(struct exec *ex, json_t **args, size_t n, json_t **ret)
 static void fn_print(json_t **args, size_t n, bool ln, struct strbuf *sb)
 {
 	for (size_t i = 0; i < n; i++) {
-		bool is_str = args[i] && json_is_string(args[i]);
-		bool prev_str = i > 0 && args[i - 1] && json_is_string(args[i - 1]);
+		bool is_str = json_is_string(args[i]);
+		bool prev_str = i > 0 && json_is_string(args[i - 1]);
 		if (i > 0 && (ln || (!is_str && !prev_str)))
 			strbuf_addch(sb, ' ');
 		value_print(sb, args[i]);
@@ -1715,7 +1711,7 @@ static void fn_printf(const char *f, json_t **args, size_t n, struct strbuf *sb)
 		cleanup_strbuf struct strbuf cell = STRBUF_INIT;
 		if ((verb == 'd' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'b' ||
 		     verb == 'c') &&
-		    v && json_is_integer(v)) {
+		    json_is_integer(v)) {
 			json_int_t x = json_integer_value(v);
 			if (verb == 'd')
 				strbuf_addf(&cell,
@@ -1749,18 +1745,18 @@ static void fn_printf(const char *f, json_t **args, size_t n, struct strbuf *sb)
 				strbuf_addf(&cell, plus ? "%+.*e" : "%.*e", p, d);
 			else
 				strbuf_addf(&cell, plus ? "%+.*f" : "%.*f", p, d);
-		} else if (verb == 't' && v && json_is_boolean(v)) {
+		} else if (verb == 't' && json_is_boolean(v)) {
 			strbuf_addstr(&cell, json_is_true(v) ? "true" : "false");
-		} else if (verb == 'q' && v && json_is_string(v)) {
+		} else if (verb == 'q' && json_is_string(v)) {
 			json_quote(&cell, json_string_value(v), json_string_length(v));
-		} else if ((verb == 'x' || verb == 'X') && v && json_is_string(v)) {
+		} else if ((verb == 'x' || verb == 'X') && json_is_string(v)) {
 			const char *s = json_string_value(v);
 			for (size_t i = 0; i < json_string_length(v); i++)
 				strbuf_addf(&cell, verb == 'x' ? "%02x" : "%02X",
 					    (unsigned char)s[i]);
 		} else if (verb == 's' || verb == 'v') {
 			value_print(&cell, v);
-			if (prec >= 0 && v && json_is_string(v) && (size_t)prec < cell.len)
+			if (prec >= 0 && json_is_string(v) && (size_t)prec < cell.len)
 				strbuf_setlen(&cell, (size_t)prec);
 		} else {
 			strbuf_addf(&cell, "%%!%c(%s=", verb, go_type(v));
@@ -1827,7 +1823,7 @@ static int fn_split(struct exec *ex, const char *s, const char *sep, json_t **re
 static int fn_join(struct exec *ex, json_t *arr, const char *sep, json_t **ret)
 {
 	if (!arr || !json_is_array(arr)) {
-		if (arr && json_is_null(arr)) {
+		if (json_is_null(arr)) {
 			*ret = json_string("");
 			return 0;
 		}
@@ -1899,12 +1895,12 @@ static int call_string_fn(struct exec *ex, const char *fn, json_t **args, size_t
 	} else if (strcmp(fn, "title") == 0) {
 		fn_title(s, len, &sb);
 	} else if (strcmp(fn, "truncate") == 0) {
-		json_int_t l;
+		json_int_t l = 0; /* the analyzer loses need_int's "< 0 on failure" */
 		if ((r = need_int(ex, fn, args[1], &l)) < 0)
 			return r;
 		strbuf_add(&sb, s, (l < 0 || (size_t)l > len) ? len : (size_t)l);
-	} else { /* pad */
-		json_int_t pre, post;
+	} else {                              /* pad */
+		json_int_t pre = 0, post = 0; /* as for truncate */
 		if ((r = need_int(ex, fn, args[1], &pre)) < 0 ||
 		    (r = need_int(ex, fn, args[2], &post)) < 0)
 			return r;
@@ -2016,7 +2012,7 @@ static int eval_call(struct exec *ex, const struct cmd *c, json_t *dot, json_t *
 	if (strcmp(fn, "and") == 0 || strcmp(fn, "or") == 0)
 		return eval_and_or(ex, c, dot, final, has_final, ret);
 	size_t n = c->nargs - 1 + has_final;
-	json_t **args = xcalloc(n + 1, sizeof(*args));
+	json_t **args = xcalloc(n + 1, sizeof(json_t *));
 	int r = 0;
 	for (size_t i = 1; i < c->nargs && r >= 0; i++)
 		r = eval_arg(ex, &c->args[i], dot, &args[i - 1]);
@@ -2052,7 +2048,7 @@ static int eval_method(struct exec *ex, const struct cmd *c, json_t *dot, json_t
 	json_decref(base);
 	if (r < 0)
 		return r;
-	if (v && json_is_string(v) && ex->header) {
+	if (json_is_string(v) && ex->header) {
 		*ret = v;
 		return 0;
 	}
@@ -2175,7 +2171,7 @@ static int exec_range(struct exec *ex, const struct node *n, json_t *v, json_t *
 {
 	int r = 0;
 	size_t count = 0;
-	if (v && json_is_array(v)) {
+	if (json_is_array(v)) {
 		for (size_t i = 0; i < json_array_size(v) && r >= 0; i++, count++) {
 			json_t *k = json_integer((json_int_t)i);
 			r = range_step(ex, n, k, json_array_get(v, i));
@@ -2184,7 +2180,7 @@ static int exec_range(struct exec *ex, const struct node *n, json_t *v, json_t *
 				break;
 			ex->loop = 0;
 		}
-	} else if (v && json_is_object(v)) {
+	} else if (json_is_object(v)) {
 		size_t nk;
 		cleanup_free const char **keys = sorted_keys(v, &nk);
 		for (size_t i = 0; i < nk && r >= 0; i++, count++) {
@@ -2195,7 +2191,7 @@ static int exec_range(struct exec *ex, const struct node *n, json_t *v, json_t *
 				break;
 			ex->loop = 0;
 		}
-	} else if (v && json_is_integer(v)) {
+	} else if (json_is_integer(v)) {
 		json_int_t max = json_integer_value(v);
 		for (json_int_t i = 0; i < max && r >= 0; i++, count++) {
 			json_t *k = json_integer(i);

@@ -92,7 +92,7 @@ no_daemon_msg()
 	"$DOCKER" wait apiv >/dev/null
 	# berthd answers per version: too old and too new as docker shows them
 	for v in 1.12 1.99; do
-		both_env=(env DOCKER_API_VERSION=$v)
+		both_env=(env "DOCKER_API_VERSION=$v")
 		berth_out=$("${both_env[@]}" "$BERTH" wait apiv 2>&1) && st=0 || st=$?
 		docker_out=$("${both_env[@]}" "$DOCKER" wait apiv 2>&1) && dst=0 || dst=$?
 		[ "$st" -eq 1 ]

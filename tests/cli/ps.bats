@@ -21,7 +21,7 @@ teardown()
 three_states()
 {
 	"$DOCKER" run -d --name web busybox sleep 1000 >/dev/null
-	"$DOCKER" run --name done busybox sh -c 'exit 3' >/dev/null || true
+	"$DOCKER" run --name "done" busybox sh -c 'exit 3' >/dev/null || true
 	"$DOCKER" create --name fresh -l tier=front -l app=shop busybox \
 		echo 'a "quoted" and	tabbed command that is long' >/dev/null
 }

@@ -188,7 +188,8 @@ static int untar_start(struct untar *u, const char *first, bool is_dir)
 	u->started = true;
 	const char *slash = strchr(first, '/');
 	u->src_base = slash ? xstrndup(first, (size_t)(slash - first)) : xstrdup(first);
-	cleanup_free char *copy = xstrdup(u->dst), *copy2 = xstrdup(u->dst);
+	/* dirname() and basename() may modify their argument: work on copies */
+	cleanup_free char *copy = NULL;
 	const char *dir = u->dst;
 	if (u->dst_exists && u->dst_is_dir) {
 		free(u->src_base);
@@ -198,6 +199,8 @@ static int untar_start(struct untar *u, const char *first, bool is_dir)
 	} else if (!u->dst_exists && !is_dir && u->dst[strlen(u->dst) - 1] == '/') {
 		return berth_error_fail(&u->err, ENOENT, "no such directory");
 	} else {
+		cleanup_free char *copy2 = xstrdup(u->dst);
+		copy = xstrdup(u->dst);
 		dir = dirname(copy);
 		u->dst_base = xstrdup(basename(copy2));
 	}
@@ -710,7 +713,8 @@ static int cp_to(struct cli *cli, const struct cli_args *args, const char *src, 
 	cleanup_free char *id = cli_escape(ctr);
 	int is_dir = cp_container_is_dir(client, id, dst);
 	const char *target = dst;
-	cleanup_free char *dcopy = xstrdup(dst), *dcopy2 = xstrdup(dst);
+	/* dirname() and basename() may modify their argument: work on copies */
+	cleanup_free char *dcopy = NULL;
 	cleanup_free char *name = NULL;
 	cleanup_close int body = -1;
 	pid_t pid = -1;
@@ -730,13 +734,15 @@ static int cp_to(struct cli *cli, const struct cli_args *args, const char *src, 
 			return berth_error_fail(err, errno, "%s %s: %s", follow ? "stat" : "lstat",
 						src, why);
 		}
-		cleanup_free char *scopy = xstrdup(src);
 		if (is_dir == 1) {
+			cleanup_free char *scopy = xstrdup(src);
 			name = xstrdup(basename(scopy));
 		} else if (is_dir == 0 && S_ISDIR(st.st_mode)) {
 			return berth_error_fail(err, EISDIR, "cannot copy directory");
 		} else {
 			/* extract into the parent, named as the destination */
+			cleanup_free char *dcopy2 = xstrdup(dst);
+			dcopy = xstrdup(dst);
 			target = dirname(dcopy);
 			name = xstrdup(basename(dcopy2));
 		}

@@ -141,6 +141,8 @@ int container_create(struct cli *cli, struct container_opts *o, bool quiet, char
 	struct image_ref ref = { 0 };
 	bool named = image_ref_parse(o->image, &ref);
 	cleanup_close int cid_fd = -1;
+	/* declared before the first goto: a jump must not skip a cleanup variable */
+	cleanup_json json_t *resp = NULL;
 	int r = -1;
 	if (o->cidfile && *o->cidfile && (cid_fd = cidfile_open(o->cidfile, err)) < 0)
 		goto out;
@@ -151,7 +153,6 @@ int container_create(struct cli *cli, struct container_opts *o, bool quiet, char
 	if (cli->stdout_tty && tty_size(1, &rows, &cols) == 0)
 		json_object_set_new(json_object_get(o->body, "HostConfig"), "ConsoleSize",
 				    json_pack("[i,i]", (int)rows, (int)cols));
-	cleanup_json json_t *resp = NULL;
 	if (post_create(cli, o, &resp, err) < 0) {
 		if (!(err && *err && (*err)->errnum == ENOENT && named &&
 		      strcmp(o->pull, "missing") == 0))

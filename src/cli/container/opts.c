@@ -1253,10 +1253,12 @@ static int parse_blkio_list(struct ctx *c, const char *flag, json_t **ret)
 					  "bad format for device path: %s", v[i]);
 		const char *val = colon + 1;
 		int64_t num = 0;
+		/* one isdigit() call: end is set only when strtoull ran */
+		bool digit = isdigit((unsigned char)*val);
 		char *end = NULL;
 		errno = 0;
-		unsigned long long u = isdigit((unsigned char)*val) ? strtoull(val, &end, 10) : 0;
-		bool uint_ok = isdigit((unsigned char)*val) && *end == '\0' && errno == 0;
+		unsigned long long u = digit ? strtoull(val, &end, 10) : 0;
+		bool uint_ok = digit && *end == '\0' && errno == 0;
 		if (weight) {
 			if (!uint_ok || u > 65535 || (u > 0 && (u < 10 || u > 1000)))
 				return flag_error(c->o, c->err, flag, v[i],

@@ -21,7 +21,7 @@ static int port_natural_cmp(const void *pa, const void *pb)
 	const char *a = *(char *const *)pa, *b = *(char *const *)pb;
 	while (*a && *b) {
 		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			const char *ea = a, *eb = b;
+			const char *ea, *eb;
 			while (*a == '0')
 				a++;
 			while (*b == '0')
@@ -82,7 +82,7 @@ static int port_collect(const json_t *ports, const char *want, const char *name,
 	const char *slash = strchr(want, '/');
 	cleanup_free char *num = slash ? xstrndup(want, (size_t)(slash - want)) : xstrdup(want);
 	const char *proto = slash && slash[1] ? slash + 1 : "tcp";
-	uint64_t v;
+	uint64_t v = 0;
 	cleanup_error berth_error_t *perr = NULL;
 	if (parse_uint64(num, 10, &v, &perr) < 0 || v > 65535) {
 		const char *why = v > 65535 && !perr ? "value out of range" : "invalid syntax";
@@ -120,6 +120,8 @@ static int port_run(struct cli *cli, const struct cli_args *args)
 		port_add(&lines, &n, &alloc, NULL), n--;
 	if (r < 0)
 		return cli_error(cli, err, CLI_EXIT_ERROR);
+	if (!lines) /* port_add allocates on the first line: nothing is published */
+		return 0;
 	if (n > 1) /* qsort's nonnull would let the compiler drop cleanup's NULL check */
 		qsort(lines, n, sizeof(*lines), port_natural_cmp);
 	for (size_t i = 0; i < n; i++)

@@ -512,7 +512,8 @@ static int ps_run(struct cli *cli, const struct cli_args *args)
 	cleanup_free char *config_format = NULL;
 	const char *format = given;
 	if (!format || !*format) {
-		format = config_format = ps_config_format(cli);
+		config_format = ps_config_format(cli); /* owned here, freed on return */
+		format = config_format;
 	} else if (quiet) {
 		fprintf(stderr,
 			"WARNING: Ignoring custom format, because both --format and --quiet are set.\n");
@@ -525,10 +526,12 @@ static int ps_run(struct cli *cli, const struct cli_args *args)
 		size = true;
 
 	cleanup_free char *custom = NULL;
-	if (quiet)
+	if (quiet) {
 		format = raw ? "container_id: {{.ID}}" : "{{.ID}}";
-	else if (raw)
-		format = custom = xasprintf("%s%s", PS_RAW_FORMAT, size ? "size: {{.Size}}\n" : "");
+	} else if (raw) {
+		custom = xasprintf("%s%s", PS_RAW_FORMAT, size ? "size: {{.Size}}\n" : "");
+		format = custom;
+	}
 	const char *table = size ? PS_DEFAULT_TABLE "\t{{.Size}}" : PS_DEFAULT_TABLE;
 
 	const char *const *filters;

@@ -454,8 +454,10 @@ static int stats_run(struct cli *cli, const struct cli_args *args)
 	cleanup_error berth_error_t *err = NULL;
 	const char *format = cli_flag_string(args, "format");
 	cleanup_free char *config_format = NULL;
-	if (!format || !*format)
-		format = config_format = stats_config_format(cli);
+	if (!format || !*format) {
+		config_format = stats_config_format(cli); /* owned here, freed on return */
+		format = config_format;
+	}
 	struct stats_state st = { 0 };
 	int r = stats_loop(cli, args, &st, format ? format : "", &err);
 	stats_state_release(&st);

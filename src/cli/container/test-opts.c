@@ -360,8 +360,8 @@ static void test_value_parsers(void **state)
 	static const struct {
 		const char *in;
 		int64_t out;
-	} sizes[] = { { "512m", 512ll << 20 }, { "1g", 1ll << 30 }, { "1.5G", 3ll << 29 },
-		      { "10 MB", 10ll << 20 }, { "100", 100 },      { "64MiB", 64ll << 20 },
+	} sizes[] = { { "512m", 512LL << 20 }, { "1g", 1LL << 30 }, { "1.5G", 3LL << 29 },
+		      { "10 MB", 10LL << 20 }, { "100", 100 },      { "64MiB", 64LL << 20 },
 		      { "2k", 2048 },          { "1b", 1 } };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_int_equal(opts_ram_bytes(sizes[i].in, &v, NULL), 0);
@@ -373,7 +373,7 @@ static void test_value_parsers(void **state)
 		berth_error_release(&err);
 	}
 	assert_int_equal(opts_go_duration("1h2m3.5s", &v, NULL), 0);
-	assert_int_equal(v, 3723500000000ll);
+	assert_int_equal(v, 3723500000000LL);
 	assert_int_equal(opts_go_duration("-5ms", &v, NULL), 0);
 	assert_int_equal(v, -5000000);
 	assert_int_equal(opts_go_duration("0", &v, NULL), 0);

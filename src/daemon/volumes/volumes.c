@@ -329,9 +329,8 @@ static int create_locked(struct volume_store *vs, const char *name, const json_t
 		cleanup_free char *created = format_time(time(NULL));
 		cleanup_json json_t *meta =
 			json_pack("{s:s, s:O, s:O, s:s}", "Driver", VOLUME_DRIVER_LOCAL, "Labels",
-				  labels && json_is_object(labels) ? labels : json_null(),
-				  "Options", opts && json_is_object(opts) ? opts : json_null(),
-				  "CreatedAt", created);
+				  json_is_object(labels) ? labels : json_null(), "Options",
+				  json_is_object(opts) ? opts : json_null(), "CreatedAt", created);
 		cleanup_free char *text = bjson_dump(meta);
 		cleanup_free char *mp = xasprintf("%s/" META_FILE, tmp);
 		r = atomic_write_file(mp, text, strlen(text), 0600, err);
