@@ -37,9 +37,9 @@ cli_normalise()
 		-e 's/sha256:[0-9a-f]{64}/sha256:<DIGEST>/g' \
 		-e 's/\b[0-9a-f]{64}\b/<ID>/g' \
 		-e 's/\b[0-9a-f]{12}\b/<ID>/g' \
-		-e 's/(Less than a second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years)) ago/<AGO>/g' \
-		-e 's/Up (Less than a second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years))/Up <T>/g' \
-		-e 's/Exited \(([0-9]+)\) (Less than a second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years)) ago/Exited (\1) <AGO>/g' \
+		-e 's/(Less than a second|1 second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years)) ago/<AGO>/g' \
+		-e 's/Up (Less than a second|1 second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years))/Up <T>/g' \
+		-e 's/Exited \(([0-9]+)\) (Less than a second|1 second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years)) ago/Exited (\1) <AGO>/g' \
 		-e "s/'berth /'docker /g; s/\"berth /\"docker /g; s/^berth:/docker:/; s/Usage:  berth /Usage:  docker /g" \
 		-e 's/(^|[^[:alnum:]_./-])berth( |$)/\1docker\2/g'
 }
