@@ -15,6 +15,8 @@ PACKAGES=(
 	bats busybox-static tini
 	# tests/api: the Python docker SDK drives berthd
 	python3-docker
+	# tests/api/compose.bats: docker-compose 1.29 against berthd
+	docker-compose
 	clang-format clang-tidy cppcheck libclang-rt-14-dev shellcheck
 	iproute2 nftables jq file util-linux procps git
 	containerd docker.io podman runc crun skopeo umoci

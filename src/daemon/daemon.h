@@ -15,6 +15,7 @@ struct image_store;
 struct events;
 struct container_manager;
 struct volume_store;
+struct network_store;
 
 struct daemon_config {
 	char *data_root; /* --data-root, default /var/lib/berth */
@@ -42,6 +43,7 @@ struct daemon {
 	struct events *events;
 	struct container_manager *containers;
 	struct volume_store *volumes; /* thread-safe; open for the daemon's whole life */
+	struct network_store *networks; /* thread-safe; opened before the containers (adoption) */
 	time_t started_at;
 	char *id; /* daemon ID (info.ID), persistent in <data_root>/engine-id */
 };

@@ -15,6 +15,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "daemon/containers/manager.h"
+#include "daemon/containers/spec.h"
 
 struct daemon;
 struct sqlite3;
@@ -82,6 +83,9 @@ struct container {
 	json_t *mounts;      /* mount points (mounts.c); NULL until mounts_get loads them */
 	bool volumes_active; /* its volumes are acquired (from start to stop) */
 	bool remove_volumes; /* rm -v: container_destroy removes its anonymous volumes */
+	json_t *net_settings; /* NetworkSettings of the running container (network.c), NULL when
+			       * stopped; saved in <dir>/network.json */
+	bool net_active;      /* network_activate succeeded: deactivate owes the teardown */
 	pthread_cond_t cond; /* restart backoff, attach hand-off */
 	struct watcher *watchers;
 	struct container_manager *m; /* not owned */
@@ -169,6 +173,33 @@ void mounts_deactivate(struct container_manager *m, struct container *c);
 void mounts_adopt(struct container_manager *m, struct container *c);
 /* After a removal: remove these volumes unless another container uses them */
 void mounts_remove_anonymous(struct container_manager *m, const json_t *names);
+
+/* ---- network.c ---------------------------------------------------------------- */
+/* At create (c not yet in the table): NetworkMode and every network of
+ * NetworkingConfig.EndpointsConfig must exist (ENOENT "network x not
+ * found"); container:<x> must name a container; host/none cannot be mixed
+ * with other networks.  Normalises "default" to "bridge". */
+int network_check_create(struct container_manager *m, struct container *c, berth_error_t **err);
+/* At start, before the bundle (c->lock NOT held): for bridge/user-defined/
+ * macvlan networks create <exec_root>/netns/<id>, attach every network
+ * (NetworkMode's first, as eth0, the default route), publish ports on the
+ * first bridge network, serve DNS when a network has it; fills
+ * c->net_settings and *ret_in's netns_path, hosts_extra, embedded_dns
+ * (strings owned by c: valid until the next activate). */
+int network_activate(struct container_manager *m, struct container *c,
+		     struct spec_input *ret_in, berth_error_t **err);
+/* When it stops (c->lock held): unpublish, detach, stop DNS, remove the
+ * netns; what fails is logged; NetworkSettings keep the networks with
+ * empty addresses as docker shows a stopped container */
+void network_deactivate(struct container_manager *m, struct container *c);
+/* A running container re-adopted at open (c->lock held): endpoints,
+ * ports and DNS from <dir>/network.json */
+void network_adopt(struct container_manager *m, struct container *c);
+/* NetworkSettings for inspect (c->lock held; caller owns) */
+json_t *network_inspect_settings(struct container *c);
+/* Ports for GET /containers/json (c->lock held; caller owns): [{IP,
+ * PrivatePort, PublicPort, Type}] */
+json_t *network_list_ports(struct container *c);
 
 /* ---- names.c ------------------------------------------------------------------ */
 bool container_name_valid(const char *name);

@@ -102,6 +102,20 @@ int container_wait(struct container_manager *m, struct container *c,
 		   enum container_wait_condition cond, int cancel_fd, int *ret_status,
 		   berth_error_t **err);
 
+/* POST /networks/{id}/connect: a running container gets the network at
+ * once (a new ethN); a created or stopped one keeps it in its
+ * NetworkingConfig for its next start.  EEXIST (403 in docker) "endpoint
+ * with name x already exists in network y"; ENOENT for either ref;
+ * EINVAL for host/none/container: mode containers ("container cannot be
+ * disconnected from host network or connected to host network") */
+int container_network_connect(struct container_manager *m, struct container *c,
+			      const char *network_ref, const json_t *endpoint_config,
+			      berth_error_t **err);
+/* POST /networks/{id}/disconnect; ENOENT "container x is not connected
+ * to network y" (force: no error) */
+int container_network_disconnect(struct container_manager *m, struct container *c,
+				 const char *network_ref, bool force, berth_error_t **err);
+
 /* ---- reading --------------------------------------------------------------- */
 
 /* GET /containers/{id}/json in docker's shape (inspect.c); caller owns *ret */

@@ -9,6 +9,7 @@
 #define BERTH_DAEMON_CONTAINERS_SPEC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/error.h"
 
@@ -39,6 +40,18 @@ struct spec_input {
 	/* the container's mount points (containers/mounts.c): volumes with
 	 * their host paths, --volumes-from binds; may be NULL */
 	const json_t *mount_points;
+	/* networking (containers/network.c): the network namespace to join
+	 * (berth's netns file of a bridge/macvlan container, or another
+	 * container's for container:<x>); NULL: a new one (none) or the
+	 * host's (host) as NetworkMode says */
+	const char *netns_path;
+	/* lines added to /etc/hosts ("172.18.0.2\tname"), may be NULL */
+	const char *hosts_extra;
+	/* resolv.conf names the embedded DNS (nameserver 127.0.0.11,
+	 * options ndots:0) instead of the host's resolvers */
+	bool embedded_dns;
+	/* the default bridge's gateway for --add-host x:host-gateway (NULL: none) */
+	const char *host_gateway;
 };
 /* The OCI runtime config (config.json) for the container */
 int spec_build(const struct spec_input *in, json_t **ret_spec, berth_error_t **err);
