@@ -214,12 +214,6 @@ pty()
 	[ "$status" -eq 0 ]
 	[[ "$output" == *$'\n42\n'* ]]
 	[[ "$output" == *$'\nrestored' ]]
-	# A known berthd race (named in the stop's note, to be fixed): now and
-	# then the exec's exit status is read from the shim as 137 instead of
-	# the process's own; reported as a skip, not hidden
-	if [[ "$output" == *"exit=137"* ]]; then
-		skip "berthd read the exec's exit code as 137 (known race)"
-	fi
 	[[ "$output" == *"exit=3"* ]]
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/stdcopy.h"
 #include "common/xalloc.h"
 #include "daemon/containers/exec.h"
 #include "daemon/containers/manager.h"
@@ -62,9 +63,13 @@ static void start(struct daemon *d, struct http_ctx *h)
 	if (http_hijack(h, ct, &cfd, &pending, &pending_len) < 0)
 		return;
 	if (exec_start(d->containers, id, false, &fd, &info, &err) < 0) {
-		/* the status line is gone: the error goes into the stream, as docker's */
+		/* the status line is gone: the error goes into the stream, as
+		 * docker's (on stdout, framed when the stream is multiplexed) */
 		cleanup_free char *msg = xasprintf("%s\r\n", err->msg);
-		if (write(cfd, msg, strlen(msg)) < 0)
+		bool framed = strcmp(ct, "application/vnd.docker.multiplexed-stream") == 0;
+		int r = framed ? stdcopy_write(cfd, STDCOPY_STDOUT, msg, strlen(msg)) :
+				 (write(cfd, msg, strlen(msg)) < 0 ? -1 : 0);
+		if (r < 0)
 			log_debug("exec start %s: %s", id, strerror(errno));
 		shutdown(cfd, SHUT_RDWR);
 		return;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
@@ -258,8 +259,45 @@ int exec_start(struct container_manager *m, const char *exec_id, bool detach, in
 	return 0;
 }
 
-/* Ask the shim for an exec's state (m->lock NOT held) */
-static void exec_refresh(struct container_manager *m, const char *id)
+static bool container_is_running(struct container *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool r = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED;
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+/* The shim's answer for an exec.  A failed request is not proof that the
+ * exec died: the shim may be busy with the exec's own exit at that very
+ * moment, so while the container still runs ask again (a few times, the
+ * exit is recorded within milliseconds); -1 only when the container is no
+ * longer running (its shim, and with it the exec, are gone) */
+static int exec_status(struct container *c, const char *id, bool expect_exit, bool *running,
+		       pid_t *pid, int *code)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		cleanup_error berth_error_t *err = NULL;
+		if (shim_exec_status(c->state_dir, id, running, pid, code, &err) >= 0) {
+			/* the stream ended: the exit is usually a moment behind */
+			if (!*running || !expect_exit || attempt == 4)
+				return 0;
+		} else if (!container_is_running(c)) {
+			return -1;
+		} else if (attempt == 4) {
+			log_warn("exec %.12s: status: %s; still running", id, err->msg);
+			*running = true;
+			return 0;
+		}
+		struct timespec ts = { 0, 10000000L << attempt };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+}
+
+
+/* Ask the shim for an exec's state (m->lock NOT held); expect_exit: its
+ * stream just ended */
+static void exec_refresh(struct container_manager *m, const char *id, bool expect_exit)
 {
 	pthread_mutex_lock(&m->lock);
 	struct exec_instance *e = exec_find(m, id);
@@ -274,9 +312,7 @@ static void exec_refresh(struct container_manager *m, const char *id)
 	bool running = true;
 	pid_t pid = 0;
 	int code = 0;
-	cleanup_error berth_error_t *err = NULL;
-	int r = shim_exec_status(c->state_dir, id, &running, &pid, &code, &err);
-	if (r < 0) {
+	if (exec_status(c, id, expect_exit, &running, &pid, &code) < 0) {
 		/* the shim is gone: the container, and so the exec, ended */
 		running = false;
 		code = 137;
@@ -302,13 +338,13 @@ static void exec_refresh(struct container_manager *m, const char *id)
 
 void exec_finished(struct container_manager *m, const char *exec_id)
 {
-	exec_refresh(m, exec_id);
+	exec_refresh(m, exec_id, true);
 }
 
 int exec_inspect(struct container_manager *m, const char *exec_id, json_t **ret,
 		 berth_error_t **err)
 {
-	exec_refresh(m, exec_id);
+	exec_refresh(m, exec_id, false);
 	pthread_mutex_lock(&m->lock);
 	struct exec_instance *e = exec_find(m, exec_id);
 	if (!e) {
