@@ -70,15 +70,15 @@ static void test_mount_opts(void **state)
 {
 	(void)state;
 	struct volume_mount_opts o;
-	volume_mount_opts_parse("size=10m,ro,uid=1000,nosuid", &o);
+	assert_int_equal(volume_mount_opts_parse("size=10m,ro,uid=1000,nosuid", &o, NULL), 0);
 	assert_int_equal(o.flags, MS_RDONLY | MS_NOSUID);
 	assert_string_equal(o.data, "size=10m,uid=1000");
 	volume_mount_opts_release(&o);
-	volume_mount_opts_parse("bind,ro,rw", &o);
+	assert_int_equal(volume_mount_opts_parse("bind,ro,rw", &o, NULL), 0);
 	assert_int_equal(o.flags, MS_BIND);
 	assert_string_equal(o.data, "");
 	volume_mount_opts_release(&o);
-	volume_mount_opts_parse(NULL, &o);
+	assert_int_equal(volume_mount_opts_parse(NULL, &o, NULL), 0);
 	assert_int_equal(o.flags, 0);
 	assert_string_equal(o.data, "");
 	volume_mount_opts_release(&o);

@@ -24,6 +24,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "daemon/volumes/volumes.h"
+#include "runtime/mount-options.h"
 
 #include "common/banned.h"
 
@@ -95,64 +96,26 @@ int volume_opts_check(const json_t *opts, berth_error_t **err)
 	return 0;
 }
 
-/* moby/sys/mount's flag words: set (clear == false) or clear a flag */
-static const struct {
-	const char *word;
-	bool clear;
-	unsigned long flag;
-} mount_words[] = {
-	{ "defaults", false, 0 },
-	{ "ro", false, MS_RDONLY },
-	{ "rw", true, MS_RDONLY },
-	{ "suid", true, MS_NOSUID },
-	{ "nosuid", false, MS_NOSUID },
-	{ "dev", true, MS_NODEV },
-	{ "nodev", false, MS_NODEV },
-	{ "exec", true, MS_NOEXEC },
-	{ "noexec", false, MS_NOEXEC },
-	{ "sync", false, MS_SYNCHRONOUS },
-	{ "async", true, MS_SYNCHRONOUS },
-	{ "dirsync", false, MS_DIRSYNC },
-	{ "remount", false, MS_REMOUNT },
-	{ "mand", false, MS_MANDLOCK },
-	{ "nomand", true, MS_MANDLOCK },
-	{ "atime", true, MS_NOATIME },
-	{ "noatime", false, MS_NOATIME },
-	{ "diratime", true, MS_NODIRATIME },
-	{ "nodiratime", false, MS_NODIRATIME },
-	{ "bind", false, MS_BIND },
-	{ "rbind", false, MS_BIND | MS_REC },
-	{ "relatime", false, MS_RELATIME },
-	{ "norelatime", true, MS_RELATIME },
-	{ "strictatime", false, MS_STRICTATIME },
-	{ "nostrictatime", true, MS_STRICTATIME },
-};
-
-void volume_mount_opts_parse(const char *o, struct volume_mount_opts *ret)
+/* The words of o= are mount(8)'s, the same table the runtime reads an OCI
+ * mount's options with (runtime/mount-options.c): one parser for both */
+int volume_mount_opts_parse(const char *o, struct volume_mount_opts *ret, berth_error_t **err)
 {
-	struct strbuf data;
-	strbuf_init(&data, 32);
-	unsigned long flags = 0;
 	cleanup_free char *dup = xstrdup(o ? o : "");
+	cleanup_free const char **words = NULL;
+	size_t n = 0;
 	for (char *s = dup, *next; s && *s; s = next) {
 		next = strchr(s, ',');
 		if (next)
 			*next++ = '\0';
-		bool known = false;
-		for (size_t i = 0; i < sizeof(mount_words) / sizeof(mount_words[0]); i++) {
-			if (strcmp(s, mount_words[i].word) != 0)
-				continue;
-			known = true;
-			if (mount_words[i].clear)
-				flags &= ~mount_words[i].flag;
-			else
-				flags |= mount_words[i].flag;
-		}
-		if (!known && *s)
-			strbuf_addf(&data, "%s%s", data.len ? "," : "", s);
+		words = xreallocarray(words, n + 1, sizeof(*words));
+		words[n++] = s;
 	}
-	ret->flags = flags;
-	ret->data = strbuf_detach(&data, NULL);
+	cleanup_mount_opts struct mount_opts mo = { 0 };
+	if (mount_opts_parse_list(words, n, NULL, &mo, err) < 0)
+		return berth_error_wrap(err, "volume option o='%s'", o ? o : "");
+	ret->flags = mo.flags & ~mo.clear;
+	ret->data = xstrdup(mo.data ? mo.data : "");
+	return 0;
 }
 
 void volume_mount_opts_release(struct volume_mount_opts *o)
@@ -474,7 +437,8 @@ static int do_mount(const char *data, const json_t *opts, berth_error_t **err)
 	if (!device || !*device)
 		return berth_error_fail(err, EINVAL, "missing device in volume options");
 	struct volume_mount_opts mo;
-	volume_mount_opts_parse(o, &mo);
+	if (volume_mount_opts_parse(o, &mo, err) < 0)
+		return -1;
 	int r = 0;
 	if (mount(device, data, type, mo.flags & ~MS_REMOUNT, mo.data) < 0) {
 		r = berth_error_set(err, errno,

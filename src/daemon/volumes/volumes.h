@@ -33,8 +33,10 @@ struct volume_mount_opts {
 	unsigned long flags; /* MS_* from the words of o= mount(8) knows */
 	char *data;          /* the rest of o=, comma-joined; "" when none */
 };
-/* Split o= as moby/sys/mount does: ro, nosuid, bind, ... become flags */
-void volume_mount_opts_parse(const char *o, struct volume_mount_opts *ret);
+/* Split o= as moby/sys/mount does: ro, nosuid, bind, ... become flags
+ * (the runtime's option table); EINVAL past MOUNT_OPTIONS_MAX words or a
+ * data string over a page */
+int volume_mount_opts_parse(const char *o, struct volume_mount_opts *ret, berth_error_t **err);
 void volume_mount_opts_release(struct volume_mount_opts *o);
 
 /* Open (creating) <data_root>/volumes; leftovers of a creation cut short
