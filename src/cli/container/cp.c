@@ -5,9 +5,9 @@
  * opened with openat2(RESOLVE_BENEATH), names with ".." or a leading "/"
  * are refused, and nothing is chowned (docker's NoLchown), so an archive
  * cannot write outside the destination.  Host to container writes a tar
- * of the source (in a child, into a pipe) for PUT .../archive.  The tar
- * code is a minimal ustar + pax reader/writer written here: the CLI links
- * no libarchive, and this is all cp needs. */
+ * of the source (in a child, into a pipe) for PUT .../archive.  Tar
+ * itself (headers, pax records) is common/tar.h; what to do with each
+ * entry is decided here. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -29,11 +29,10 @@
 #include "common/cleanup.h"
 #include "common/fdio.h"
 #include "common/strbuf.h"
+#include "common/tar.h"
 #include "common/xalloc.h"
 
-#define TAR_BLOCK 512
-/* pax headers and GNU long names are a few paths; more is not a tar we made */
-#define TAR_META_MAX (1 << 20)
+/* Longest entry name extracted, and longest link target archived */
 #define TAR_PATH_MAX 4096
 
 static const struct cli_flag cp_flags[] = {
@@ -54,28 +53,13 @@ static const struct cli_flag cp_flags[] = {
 	CLI_FLAGS_END
 };
 
-/* ---- reading: a push parser fed with the response body ---- */
-
-enum untar_state {
-	UNTAR_HEADER,
-	UNTAR_DATA,
-	UNTAR_META,
-	UNTAR_PAD
-};
+/* ---- reading: extracting the entries of common/tar.h's reader ---- */
 
 struct untar {
-	enum untar_state state;
-	uint8_t hdr[TAR_BLOCK];
-	size_t hlen;
-	uint64_t left, pad;
-	int fd;         /* the regular file being written, -1 to skip data */
-	char meta_type; /* 'x', 'g', 'L', 'K' while collecting their data */
-	struct strbuf meta;
-	char *pax_path, *pax_link, *long_path, *long_link;
-	uint64_t pax_size;
-	bool has_pax_size;
+	struct tar_reader *reader;
+	int fd; /* the regular file being written, -1 to skip data */
 	/* destination: decided on the first entry (PrepareArchiveCopy) */
-	bool started, ended;
+	bool started;
 	const char *dst; /* the user's DEST_PATH, not owned */
 	bool dst_exists, dst_is_dir;
 	char *src_base, *dst_base; /* rebase src_base -> dst_base when both set */
@@ -84,91 +68,11 @@ struct untar {
 	berth_error_t *err;
 };
 
-static uint64_t tar_octal(const uint8_t *p, size_t n)
-{
-	if (p[0] & 0x80) { /* GNU base-256 */
-		uint64_t v = p[0] & 0x7f;
-		for (size_t i = 1; i < n; i++)
-			v = v << 8 | p[i];
-		return v;
-	}
-	uint64_t v = 0;
-	size_t i = 0;
-	while (i < n && (p[i] == ' ' || p[i] == 0))
-		i++;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
-		v = v * 8 + (uint64_t)(p[i] - '0');
-	return v;
-}
-
-static bool tar_checksum_ok(const uint8_t *h)
-{
-	uint64_t want = tar_octal(h + 148, 8), sum = 0;
-	for (size_t i = 0; i < TAR_BLOCK; i++)
-		sum += (i >= 148 && i < 156) ? ' ' : h[i];
-	return sum == want;
-}
-
-/* The pax records "len key=value\n" for path and linkpath */
-static int untar_pax(struct untar *u)
-{
-	const char *p = u->meta.buf, *end = p + u->meta.len;
-	while (p < end) {
-		char *sp = memchr(p, ' ', (size_t)(end - p));
-		if (!sp)
-			break;
-		uint64_t len = 0;
-		for (const char *q = p; q < sp && isdigit((unsigned char)*q); q++)
-			len = len * 10 + (uint64_t)(*q - '0');
-		if (len == 0 || len > (uint64_t)(end - p))
-			return berth_error_fail(&u->err, EINVAL, "archive/tar: invalid pax header");
-		const char *kv = sp + 1, *rec_end = p + len - 1; /* at the '\n' */
-		const char *eq = memchr(kv, '=', (size_t)(rec_end - kv));
-		if (eq && u->meta_type == 'x') {
-			size_t klen = (size_t)(eq - kv);
-			char **slot = klen == 4 && !strncmp(kv, "path", 4)     ? &u->pax_path :
-				      klen == 8 && !strncmp(kv, "linkpath", 8) ? &u->pax_link :
-										 NULL;
-			if (slot) {
-				free(*slot);
-				*slot = xstrndup(eq + 1, (size_t)(rec_end - eq - 1));
-			}
-			if (klen == 4 && !strncmp(kv, "size", 4)) {
-				u->pax_size = 0;
-				for (const char *q = eq + 1;
-				     q < rec_end && isdigit((unsigned char)*q); q++)
-					u->pax_size = u->pax_size * 10 + (uint64_t)(*q - '0');
-				u->has_pax_size = true;
-			}
-		}
-		p += len;
-	}
-	return 0;
-}
-
 /* A relative, clean entry name, or NULL for one that tries to leave the
- * destination ("../x", "/x" made "x" is docker's behaviour for "/") */
+ * destination ("../x"; "/x" made "x" is docker's behaviour for "/") */
 static char *untar_clean(const char *name)
 {
-	while (*name == '/')
-		name++;
-	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
-	const char *p = name;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return NULL;
-		if (n && !(n == 1 && p[0] == '.')) {
-			if (sb.len)
-				strbuf_addch(&sb, '/');
-			strbuf_add(&sb, p, n);
-		}
-		p += n + (slash ? 1 : 0);
-	}
-	if (sb.len == 0 || sb.len > TAR_PATH_MAX)
-		return NULL;
-	return strbuf_detach(&sb, NULL);
+	return tar_name_clean(name, TAR_PATH_MAX);
 }
 
 /* openat2 beneath root: a parent directory of an entry */
@@ -183,7 +87,7 @@ static int untar_open_dir(int root, const char *rel, berth_error_t **err)
 }
 
 /* PrepareArchiveCopy, decided from the first entry (the source's root) */
-static int untar_start(struct untar *u, const char *first, bool is_dir)
+static int untar_start(struct untar *u, const char *first, bool is_dir, berth_error_t **err)
 {
 	u->started = true;
 	const char *slash = strchr(first, '/');
@@ -195,9 +99,9 @@ static int untar_start(struct untar *u, const char *first, bool is_dir)
 		free(u->src_base);
 		u->src_base = NULL;
 	} else if (u->dst_exists && is_dir) {
-		return berth_error_fail(&u->err, EISDIR, "cannot copy directory");
+		return berth_error_fail(err, EISDIR, "cannot copy directory");
 	} else if (!u->dst_exists && !is_dir && u->dst[strlen(u->dst) - 1] == '/') {
-		return berth_error_fail(&u->err, ENOENT, "no such directory");
+		return berth_error_fail(err, ENOENT, "no such directory");
 	} else {
 		cleanup_free char *copy2 = xstrdup(u->dst);
 		copy = xstrdup(u->dst);
@@ -206,7 +110,7 @@ static int untar_start(struct untar *u, const char *first, bool is_dir)
 	}
 	u->root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (u->root < 0)
-		return berth_error_set(&u->err, errno, "open '%s'", dir);
+		return berth_error_set(err, errno, "open '%s'", dir);
 	return 0;
 }
 
@@ -222,7 +126,8 @@ static char *untar_rebase(const struct untar *u, const char *name)
 
 /* Remove what stands where a non-directory goes (docker replaces it),
  * refusing to put a non-directory over a directory (NoOverwriteDirNonDir) */
-static int untar_clear(struct untar *u, int dirfd, const char *base, const char *name, bool is_dir)
+static int untar_clear(int dirfd, const char *base, const char *name, bool is_dir,
+		       berth_error_t **err)
 {
 	struct stat st;
 	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -230,67 +135,66 @@ static int untar_clear(struct untar *u, int dirfd, const char *base, const char 
 	if (S_ISDIR(st.st_mode)) {
 		if (is_dir)
 			return 1; /* exists already: keep it */
-		return berth_error_fail(&u->err, EEXIST,
+		return berth_error_fail(err, EEXIST,
 					"cannot overwrite directory \"%s\" with non-directory",
 					name);
 	}
 	if (unlinkat(dirfd, base, 0) < 0)
-		return berth_error_set(&u->err, errno, "remove '%s'", name);
+		return berth_error_set(err, errno, "remove '%s'", name);
 	return 0;
 }
 
-static int untar_entry(struct untar *u, char type, const char *raw_name, const char *link,
-		       mode_t mode, uint64_t mtime)
+static int untar_entry(const struct tar_entry *e, void *ud, berth_error_t **err)
 {
-	cleanup_free char *clean = untar_clean(raw_name);
+	struct untar *u = ud;
+	char type = e->type;
+	mode_t mode = (mode_t)e->mode;
+	cleanup_free char *clean = untar_clean(e->name);
 	if (!clean)
 		return berth_error_fail(
-			&u->err, EPERM,
-			"invalid archive entry name '%s': outside of the destination", raw_name);
-	if (!u->started && untar_start(u, clean, type == '5') < 0)
+			err, EPERM, "invalid archive entry name '%s': outside of the destination",
+			e->name);
+	if (!u->started && untar_start(u, clean, type == TAR_DIR, err) < 0)
 		return -1;
 	cleanup_free char *name = untar_rebase(u, clean);
 	cleanup_free char *copy = xstrdup(name), *copy2 = xstrdup(name);
 	const char *parent = dirname(copy), *base = basename(copy2);
-	cleanup_close int dirfd = untar_open_dir(u->root, parent, &u->err);
+	cleanup_close int dirfd = untar_open_dir(u->root, parent, err);
 	if (dirfd < 0)
 		return -1;
-	int r = untar_clear(u, dirfd, base, name, type == '5');
+	int r = untar_clear(dirfd, base, name, type == TAR_DIR, err);
 	if (r < 0)
 		return -1;
 	switch (type) {
-	case '5':
+	case TAR_DIR:
 		if (r == 0 && mkdirat(dirfd, base, mode & 07777) < 0)
-			return berth_error_set(&u->err, errno, "mkdir '%s'", name);
+			return berth_error_set(err, errno, "mkdir '%s'", name);
 		return 0;
-	case '2':
-		if (symlinkat(link, dirfd, base) < 0)
-			return berth_error_set(&u->err, errno, "symlink '%s'", name);
+	case TAR_SYMLINK:
+		if (symlinkat(e->link, dirfd, base) < 0)
+			return berth_error_set(err, errno, "symlink '%s'", name);
 		return 0;
-	case '1': {
-		cleanup_free char *target = untar_clean(link);
+	case TAR_LINK: {
+		cleanup_free char *target = untar_clean(e->link);
 		if (!target)
-			return berth_error_fail(&u->err, EPERM,
+			return berth_error_fail(err, EPERM,
 						"invalid hardlink '%s': outside of the destination",
-						link);
+						e->link);
 		cleanup_free char *rt = untar_rebase(u, target);
 		cleanup_free char *tc = xstrdup(rt), *tc2 = xstrdup(rt);
-		cleanup_close int tfd = untar_open_dir(u->root, dirname(tc), &u->err);
+		cleanup_close int tfd = untar_open_dir(u->root, dirname(tc), err);
 		if (tfd < 0)
 			return -1;
 		if (linkat(tfd, basename(tc2), dirfd, base, 0) < 0)
-			return berth_error_set(&u->err, errno, "link '%s'", name);
+			return berth_error_set(err, errno, "link '%s'", name);
 		return 0;
 	}
-	case '0':
-	case '\0':
-	case '7': {
+	case TAR_REG: {
 		int fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				mode & 07777);
 		if (fd < 0)
-			return berth_error_set(&u->err, errno, "create '%s'", name);
+			return berth_error_set(err, errno, "create '%s'", name);
 		u->fd = fd;
-		(void)mtime;
 		return 0;
 	}
 	default:
@@ -298,127 +202,37 @@ static int untar_entry(struct untar *u, char type, const char *raw_name, const c
 	}
 }
 
-static void untar_reset_names(struct untar *u)
+static int untar_data(const void *buf, size_t len, void *ud, berth_error_t **err)
 {
-	free(u->pax_path);
-	free(u->pax_link);
-	free(u->long_path);
-	free(u->long_link);
-	u->pax_path = u->pax_link = u->long_path = u->long_link = NULL;
-}
-
-static int untar_header(struct untar *u)
-{
-	const uint8_t *h = u->hdr;
-	bool zero = true;
-	for (size_t i = 0; i < TAR_BLOCK && zero; i++)
-		zero = h[i] == 0;
-	if (zero) {
-		u->ended = true;
-		return 0;
-	}
-	if (!tar_checksum_ok(h))
-		return berth_error_fail(&u->err, EINVAL, "archive/tar: invalid tar header");
-	char type = (char)h[156];
-	uint64_t size = tar_octal(h + 124, 12);
-	if (u->has_pax_size && type != 'x' && type != 'g') {
-		size = u->pax_size;
-		u->has_pax_size = false;
-	}
-	u->left = size;
-	u->pad = (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
-	u->fd = -1;
-	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
-		if (size > TAR_META_MAX)
-			return berth_error_fail(&u->err, EFBIG,
-						"archive/tar: header of %llu bytes is too big",
-						(unsigned long long)size);
-		u->meta_type = type;
-		strbuf_reset(&u->meta);
-		u->state = size ? UNTAR_META : u->pad ? UNTAR_PAD : UNTAR_HEADER;
-		return 0;
-	}
-	char name[TAR_BLOCK], link[101];
-	if (memcmp(h + 257, "ustar", 5) == 0 && h[345])
-		snprintf(name, sizeof(name), "%.155s/%.100s", (const char *)h + 345,
-			 (const char *)h);
-	else
-		snprintf(name, sizeof(name), "%.100s", (const char *)h);
-	snprintf(link, sizeof(link), "%.100s", (const char *)h + 157);
-	const char *n = u->pax_path ? u->pax_path : u->long_path ? u->long_path : name;
-	const char *l = u->pax_link ? u->pax_link : u->long_link ? u->long_link : link;
-	int r = untar_entry(u, type, n, l, (mode_t)tar_octal(h + 100, 8), tar_octal(h + 136, 12));
-	untar_reset_names(u);
-	if (r < 0)
-		return -1;
-	u->state = u->left ? UNTAR_DATA : u->pad ? UNTAR_PAD : UNTAR_HEADER;
-	if (u->state != UNTAR_DATA && u->fd >= 0) {
-		close(u->fd);
-		u->fd = -1;
-	}
+	struct untar *u = ud;
+	if (u->fd >= 0 && fd_write_all(u->fd, buf, len) < 0)
+		return berth_error_set(err, errno, "write");
 	return 0;
 }
 
-static void untar_meta_done(struct untar *u)
+static int untar_end(void *ud, berth_error_t **err)
 {
-	if (u->meta_type == 'x' || u->meta_type == 'g') {
-		untar_pax(u);
-	} else {
-		char **slot = u->meta_type == 'L' ? &u->long_path : &u->long_link;
-		free(*slot);
-		*slot = xstrndup(u->meta.buf, u->meta.len); /* stops at the NUL */
-	}
+	struct untar *u = ud;
+	(void)err;
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	return 0;
 }
 
+static const struct tar_reader_ops untar_ops = {
+	.entry = untar_entry,
+	.data = untar_data,
+	.end = untar_end,
+};
+
+/* The on_body of the GET: cli_client_do's callback has no error, so the
+ * reader's is kept for cp_from */
 static int untar_feed(const char *data, size_t len, void *ud)
 {
 	struct untar *u = ud;
 	u->copied += len; /* docker reports the archive's size */
-	while (len > 0 && !u->ended) {
-		size_t n = 0;
-		switch (u->state) {
-		case UNTAR_HEADER:
-			n = TAR_BLOCK - u->hlen < len ? TAR_BLOCK - u->hlen : len;
-			memcpy(u->hdr + u->hlen, data, n);
-			u->hlen += n;
-			if (u->hlen == TAR_BLOCK) {
-				u->hlen = 0;
-				if (untar_header(u) < 0)
-					return -1;
-			}
-			break;
-		case UNTAR_DATA:
-		case UNTAR_META:
-			n = u->left < len ? (size_t)u->left : len;
-			if (u->state == UNTAR_META)
-				strbuf_add(&u->meta, data, n);
-			else if (u->fd >= 0 && fd_write_all(u->fd, data, n) < 0)
-				return berth_error_set(&u->err, errno, "write");
-			u->left -= n;
-			if (u->left == 0) {
-				if (u->state == UNTAR_META) {
-					if (u->meta_type == 'x' && untar_pax(u) < 0)
-						return -1;
-					if (u->meta_type != 'x')
-						untar_meta_done(u);
-				}
-				if (u->fd >= 0)
-					close(u->fd);
-				u->fd = -1;
-				u->state = u->pad ? UNTAR_PAD : UNTAR_HEADER;
-			}
-			break;
-		case UNTAR_PAD:
-			n = u->pad < len ? (size_t)u->pad : len;
-			u->pad -= n;
-			if (u->pad == 0)
-				u->state = UNTAR_HEADER;
-			break;
-		}
-		data += n;
-		len -= n;
-	}
-	return 0;
+	return tar_reader_feed(u->reader, data, len, &u->err) < 0 ? -1 : 0;
 }
 
 static void untar_release(struct untar *u)
@@ -427,8 +241,7 @@ static void untar_release(struct untar *u)
 		close(u->fd);
 	if (u->root >= 0)
 		close(u->root);
-	strbuf_release(&u->meta);
-	untar_reset_names(u);
+	tar_reader_free(u->reader);
 	free(u->src_base);
 	free(u->dst_base);
 	berth_error_free(u->err);
@@ -436,60 +249,22 @@ static void untar_release(struct untar *u)
 
 /* ---- writing: a tar of a host path, into an fd ---- */
 
-static int tar_write_header(int fd, const char *name, const char *link, const struct stat *st,
-			    char type, uint64_t size)
+/* The header of a host file; the tar is read by the daemon, which extracts
+ * as root (or with --archive, keeps uid and gid) */
+static int cp_tar_header(int out, const char *name, const char *link, const struct stat *st,
+			 char type, uint64_t size)
 {
-	uint8_t h[TAR_BLOCK];
-	bool long_name = strlen(name) > 99, long_link = link && strlen(link) > 99;
-	bool big = size > 077777777777ULL; /* 8 GiB: the octal field's limit */
-	cleanup_free char *size_text = xasprintf("%llu", (unsigned long long)size);
-	if (long_name || long_link || big) {
-		/* a pax header carries what does not fit */
-		cleanup_strbuf struct strbuf rec = STRBUF_INIT;
-		const char *keys[3] = { long_name ? "path" : NULL, long_link ? "linkpath" : NULL,
-					big ? "size" : NULL };
-		const char *vals[3] = { name, link, size_text };
-		for (int i = 0; i < 3; i++) {
-			if (!keys[i])
-				continue;
-			size_t body = strlen(keys[i]) + strlen(vals[i]) + 3, len = body + 1;
-			while (snprintf(NULL, 0, "%zu", len) + body != len)
-				len++;
-			strbuf_addf(&rec, "%zu %s=%s\n", len, keys[i], vals[i]);
-		}
-		struct stat pst = *st;
-		pst.st_mode = 0644;
-		if (tar_write_header(fd, "PaxHeaders/entry", NULL, &pst, 'x', rec.len) < 0 ||
-		    fd_write_all(fd, rec.buf, rec.len) < 0)
-			return -1;
-		static const uint8_t zeros[TAR_BLOCK];
-		size_t pad = (TAR_BLOCK - rec.len % TAR_BLOCK) % TAR_BLOCK;
-		if (pad && fd_write_all(fd, zeros, pad) < 0)
-			return -1;
-	}
-	memset(h, 0, sizeof(h));
-	snprintf((char *)h, 100, "%s", name);
-	snprintf((char *)h + 100, 8, "%07o", (unsigned)(st->st_mode & 07777));
-	snprintf((char *)h + 108, 8, "%07o", (unsigned)(st->st_uid & 07777777));
-	snprintf((char *)h + 116, 8, "%07o", (unsigned)(st->st_gid & 07777777));
-	snprintf((char *)h + 124, 12, "%011llo", big ? 0ULL : (unsigned long long)size);
-	/* 11 octal digits hold times until the year 4147 */
-	unsigned long long mtime =
-		st->st_mtime > 0 ? (unsigned long long)st->st_mtime & 077777777777ULL : 0;
-	snprintf((char *)h + 136, 12, "%011llo", mtime);
-	h[156] = (uint8_t)type;
-	if (link)
-		snprintf((char *)h + 157, 100, "%s", link);
-	memcpy(h + 257,
-	       "ustar\0"
-	       "00",
-	       8);
-	memset(h + 148, ' ', 8);
-	unsigned sum = 0;
-	for (size_t i = 0; i < TAR_BLOCK; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	return fd_write_all(fd, h, sizeof(h));
+	struct tar_entry e = {
+		.type = type,
+		.name = name,
+		.link = link,
+		.mode = (uint32_t)(st->st_mode & 07777),
+		.uid = st->st_uid,
+		.gid = st->st_gid,
+		.mtime = st->st_mtime,
+		.size = size,
+	};
+	return tar_write_header(out, &e, NULL);
 }
 
 static int tar_add(int out, int dirfd, const char *path_for_msg, const char *base, const char *name,
@@ -533,11 +308,11 @@ static int tar_add(int out, int dirfd, const char *path, const char *base, const
 		if (n < 0)
 			return -1;
 		target[n] = '\0';
-		return tar_write_header(out, name, target, &st, '2', 0);
+		return cp_tar_header(out, name, target, &st, TAR_SYMLINK, 0);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		cleanup_free char *dname = xasprintf("%s/", name);
-		if (tar_write_header(out, dname, NULL, &st, '5', 0) < 0)
+		if (cp_tar_header(out, dname, NULL, &st, TAR_DIR, 0) < 0)
 			return -1;
 		cleanup_close int fd =
 			openat(dirfd, base,
@@ -550,7 +325,7 @@ static int tar_add(int out, int dirfd, const char *path, const char *base, const
 		return 0; /* sockets, devices, fifos: not copied */
 	cleanup_close int fd =
 		openat(dirfd, base, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-	if (fd < 0 || tar_write_header(out, name, NULL, &st, '0', (uint64_t)st.st_size) < 0)
+	if (fd < 0 || cp_tar_header(out, name, NULL, &st, TAR_REG, (uint64_t)st.st_size) < 0)
 		return -1;
 	char buf[65536];
 	uint64_t left = (uint64_t)st.st_size;
@@ -565,9 +340,7 @@ static int tar_add(int out, int dirfd, const char *path, const char *base, const
 			return -1;
 		left -= (uint64_t)n;
 	}
-	static const uint8_t zeros[TAR_BLOCK];
-	size_t pad = (TAR_BLOCK - (uint64_t)st.st_size % TAR_BLOCK) % TAR_BLOCK;
-	return pad ? fd_write_all(out, zeros, pad) : 0;
+	return tar_write_zeros(out, tar_pad_size((uint64_t)st.st_size), NULL);
 }
 
 /* A child writing the tar of src (named name) into a pipe; returns the
@@ -588,10 +361,9 @@ static int tar_spawn(const char *src, const char *name, bool follow, pid_t *ret_
 		close(p[0]);
 		cleanup_free char *c1 = xstrdup(src), *c2 = xstrdup(src);
 		int dfd = open(dirname(c1), O_PATH | O_DIRECTORY | O_CLOEXEC);
-		static const uint8_t end[2 * TAR_BLOCK];
 		int r = dfd < 0 ? -1 : tar_add(p[1], dfd, src, basename(c2), name, follow);
 		if (r == 0)
-			r = fd_write_all(p[1], end, sizeof(end));
+			r = tar_write_end(p[1], NULL);
 		_exit(r == 0 ? 0 : 1);
 	}
 	close(p[1]);
@@ -639,7 +411,7 @@ static int cp_from(struct cli *cli, const struct cli_args *args, const char *ctr
 		return cli_client_do(client, &req, NULL, err);
 	}
 	/* CopyInfoDestinationPath: the destination or, when it does not exist, its parent must */
-	struct untar u = { .fd = -1, .root = -1, .dst = dst, .meta = STRBUF_INIT };
+	struct untar u = { .fd = -1, .root = -1, .dst = dst };
 	struct stat st;
 	if (stat(dst, &st) == 0) {
 		u.dst_exists = true;
@@ -652,10 +424,14 @@ static int cp_from(struct cli *cli, const struct cli_args *args, const char *ctr
 				err, ENOENT, "invalid output path: directory \"%s\" does not exist",
 				parent);
 	}
+	u.reader = tar_reader_new(&untar_ops, &u);
 	struct cli_request req = {
 		.method = "GET", .path = url.buf, .body_fd = -1, .on_body = untar_feed, .ud = &u
 	};
 	int r = cli_client_do(client, &req, NULL, err);
+	/* a body cut inside an entry is an error, not a partial copy */
+	if (r == 0 && !u.err)
+		tar_reader_finish(u.reader, &u.err);
 	if (u.err) {
 		berth_error_release(err);
 		*err = steal_pointer(&u.err);
@@ -673,17 +449,17 @@ static int cp_from(struct cli *cli, const struct cli_args *args, const char *ctr
 /* Whether CONTAINER:path is a directory: the first header of its archive
  * (the transfer stops there).  -1 when it does not exist. */
 struct cp_peek {
-	uint8_t hdr[TAR_BLOCK];
+	uint8_t hdr[TAR_BLOCK_SIZE];
 	size_t len;
 };
 
 static int cp_peek_body(const char *data, size_t len, void *ud)
 {
 	struct cp_peek *p = ud;
-	size_t n = TAR_BLOCK - p->len < len ? TAR_BLOCK - p->len : len;
+	size_t n = TAR_BLOCK_SIZE - p->len < len ? TAR_BLOCK_SIZE - p->len : len;
 	memcpy(p->hdr + p->len, data, n);
 	p->len += n;
-	return p->len == TAR_BLOCK ? -1 : 0;
+	return p->len == TAR_BLOCK_SIZE ? -1 : 0;
 }
 
 static int cp_container_is_dir(struct cli_client *client, const char *id, const char *path)
@@ -699,7 +475,7 @@ static int cp_container_is_dir(struct cli_client *client, const char *id, const 
 				   .ud = &peek };
 	cleanup_error berth_error_t *err = NULL;
 	cli_client_do(client, &req, NULL, &err);
-	if (peek.len < TAR_BLOCK)
+	if (peek.len < TAR_BLOCK_SIZE)
 		return -1;
 	return peek.hdr[156] == '5';
 }
