@@ -8,6 +8,7 @@
 #define BERTH_NET_NETLINK_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"

@@ -51,7 +51,9 @@ struct nft_state {
 };
 
 /* The nft script that replaces berth's tables with s (pure; caller frees).
- * With no networks and no ports it only deletes the tables. */
+ * With no networks and no ports it only deletes the tables.  NULL when a
+ * bridge is not a valid interface name ([A-Za-z0-9_.-], < IFNAMSIZ) or a
+ * proto is neither TCP nor UDP (nft_apply says which: EINVAL). */
 char *nft_script(const struct nft_state *s);
 /* Run nft_script(s) through libnftables; EIO with nft's own message */
 int nft_apply(const struct nft_state *s, berth_error_t **err);
