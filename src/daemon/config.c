@@ -3,6 +3,7 @@
  * ("specified both as a flag and in the configuration file"), the merge
  * and the validation are one code path for both sources, and SIGHUP
  * re-runs the same path on a fresh read of the file. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -35,6 +36,9 @@ static const char *const known_keys[] = {
 	"insecure-registries",
 	"cgroup-parent",
 	"pidfile",
+	"bip",
+	"icc",
+	"mtu",
 	NULL,
 };
 
@@ -56,6 +60,10 @@ static void usage(FILE *out)
 		"      --runtime string          OCI runtime: a path, or a name looked up next to\n"
 		"                                berthd and in PATH (default \"berth-runtime\")\n"
 		"      --cgroup-parent string    Parent cgroup for all containers (default \"berth\")\n"
+		"      --bip string              Network bridge IP (gateway/prefix) of the default bridge\n"
+		"      --icc                     Enable inter-container communication on the default\n"
+		"                                bridge (default true)\n"
+		"      --mtu int                 Network MTU of the default bridge (default 1500)\n"
 		"  -l, --log-level string        Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\") (default \"info\")\n"
 		"  -D, --debug                   Enable debug mode\n"
 		"      --default-ulimit ulimit   Default ulimits for containers (name=soft:hard)\n"
@@ -117,6 +125,20 @@ static void flag_append(json_t *flags, const char *key, const char *value)
 	json_array_append_new(a, json_string(value));
 }
 
+/* Go's strconv.ParseBool */
+static int go_bool_parse(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+	if (in_list(yes, s))
+		*ret = true;
+	else if (in_list(no, s))
+		*ret = false;
+	else
+		return -1;
+	return 0;
+}
+
 enum {
 	OPT_DATA_ROOT = 1000,
 	OPT_EXEC_ROOT,
@@ -128,6 +150,9 @@ enum {
 	OPT_VALIDATE,
 	OPT_READY_FD,
 	OPT_CGROUP_PARENT,
+	OPT_BIP,
+	OPT_ICC,
+	OPT_MTU,
 };
 
 int config_parse_args(int argc, char **argv, struct daemon_options *o, enum config_args_result *ret,
@@ -148,6 +173,9 @@ int config_parse_args(int argc, char **argv, struct daemon_options *o, enum conf
 		{ "validate", no_argument, NULL, OPT_VALIDATE },
 		{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+		{ "bip", required_argument, NULL, OPT_BIP },
+		{ "icc", optional_argument, NULL, OPT_ICC },
+		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -218,6 +246,27 @@ int config_parse_args(int argc, char **argv, struct daemon_options *o, enum conf
 		case OPT_CGROUP_PARENT:
 			json_object_set_new(f, "cgroup-parent", json_string(optarg));
 			break;
+		case OPT_BIP:
+			json_object_set_new(f, "bip", json_string(optarg));
+			break;
+		case OPT_ICC: {
+			/* a boolean flag as Go's: --icc, --icc=false */
+			bool on = true;
+			if (optarg && go_bool_parse(optarg, &on) < 0)
+				return berth_error_fail(err, EINVAL,
+							"invalid argument \"%s\" for \"--icc\" flag: "
+							"parse error",
+							optarg);
+			json_object_set_new(f, "icc", json_boolean(on));
+			break;
+		}
+		case OPT_MTU: {
+			int64_t mtu;
+			if (parse_int_range(optarg, 0, 65535, &mtu, err) < 0)
+				return berth_error_wrap(err, "--mtu");
+			json_object_set_new(f, "mtu", json_integer(mtu));
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			*ret = CONFIG_ARGS_EXIT;
@@ -452,6 +501,24 @@ static int check_mirrors(char **v, berth_error_t **err)
 	return 0;
 }
 
+/* "bip": the default bridge's gateway and prefix, "172.17.0.1/16" */
+static int check_bip(const char *bip, berth_error_t **err)
+{
+	const char *slash = bip ? strchr(bip, '/') : NULL;
+	if (!bip || !*bip)
+		return 0;
+	struct in_addr a;
+	cleanup_free char *addr = slash ? xstrndup(bip, (size_t)(slash - bip)) : NULL;
+	int64_t prefix;
+	if (!addr || inet_pton(AF_INET, addr, &a) != 1 ||
+	    parse_int_range(slash + 1, 8, 30, &prefix, NULL) < 0)
+		return berth_error_fail(err, EINVAL,
+					"bip: '%s' is not an IPv4 address with a prefix of 8 to 30 "
+					"(like 172.17.0.1/16)",
+					bip);
+	return 0;
+}
+
 static int abs_path(const json_t *j, const char *key, const char *def, char **ret,
 		    berth_error_t **err)
 {
@@ -471,8 +538,9 @@ static int build(const json_t *merged, struct daemon_config *cfg, char **ret_pid
 	struct daemon_config c = { 0 };
 	cleanup_free char *pidfile = NULL;
 	int r = -1;
-	const char *level = "info", *runtime = "berth-runtime", *parent = "berth";
-	bool debug = false;
+	const char *level = "info", *runtime = "berth-runtime", *parent = "berth", *bip = NULL;
+	bool debug = false, icc = true;
+	int64_t mtu = 0;
 	json_t *runtimes = NULL;
 
 	if (abs_path(merged, "data-root", BERTH_DEFAULT_DATA_ROOT, &c.data_root, err) < 0 ||
@@ -485,9 +553,12 @@ static int build(const json_t *merged, struct daemon_config *cfg, char **ret_pid
 	    get_strv(merged, "registry-mirrors", &c.registry_mirrors, err) < 0 ||
 	    get_strv(merged, "insecure-registries", &c.insecure_registries, err) < 0 ||
 	    bjson_get_string(merged, NULL, "cgroup-parent", 0, &parent, err) < 0 ||
+	    bjson_get_string(merged, NULL, "bip", 0, &bip, err) < 0 ||
+	    bjson_get_bool(merged, NULL, "icc", 0, &icc, err) < 0 ||
+	    bjson_get_int_range(merged, NULL, "mtu", 0, 0, 65535, &mtu, err) < 0 ||
 	    level_parse(level, &c.log_level, err) < 0 ||
 	    check_ulimits(json_object_get(merged, "default-ulimits"), err) < 0 ||
-	    check_mirrors(c.registry_mirrors, err) < 0 ||
+	    check_mirrors(c.registry_mirrors, err) < 0 || check_bip(bip, err) < 0 ||
 	    resolve_runtime(runtime, json_object_get(merged, "default-runtime") != NULL, runtimes,
 			    &c.runtime, err) < 0)
 		goto out;
@@ -501,6 +572,9 @@ static int build(const json_t *merged, struct daemon_config *cfg, char **ret_pid
 	json_t *u = json_object_get(merged, "default-ulimits");
 	c.default_ulimits = u ? json_deep_copy(u) : json_object();
 	c.cgroup_parent = xstrdup(parent);
+	c.bip = bip && *bip ? xstrdup(bip) : NULL;
+	c.icc = icc;
+	c.mtu = (unsigned)mtu;
 	c.runtime_root = xasprintf("%s/runtime", c.exec_root);
 	c.shim = find_program("berth-shim", "shim");
 	if (!c.shim)
@@ -570,6 +644,7 @@ void daemon_config_release(struct daemon_config *c)
 	strv_free(c->registry_mirrors);
 	strv_free(c->insecure_registries);
 	free(c->cgroup_parent);
+	free(c->bip);
 	memset(c, 0, sizeof(*c));
 }
 

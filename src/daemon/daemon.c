@@ -19,6 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon-internal.h"
 #include "daemon/events.h"
+#include "daemon/networks/networks.h"
 #include "image/image-store.h"
 #ifdef HAVE_CONTAINER_MANAGER
 #include "daemon/containers/manager.h"
@@ -122,9 +123,17 @@ int daemon_open(struct daemon *d, struct daemon_config *cfg, berth_error_t **err
 	/* before the containers: re-adopted running containers take their volumes */
 	if (volume_store_open(d->cfg.data_root, &d->volumes, err) < 0)
 		return berth_error_wrap(err, "open the volumes in '%s'", d->cfg.data_root);
+	/* before the containers too: re-adopted containers take their endpoints */
+	struct network_config ncfg = { .bip = d->cfg.bip, .icc = d->cfg.icc, .mtu = d->cfg.mtu };
+	if (network_store_open(d->cfg.data_root, &ncfg, &d->networks, err) < 0)
+		return berth_error_wrap(err, "open the networks in '%s'", d->cfg.data_root);
 #ifdef HAVE_CONTAINER_MANAGER
-	if (container_manager_open(d, &d->containers, err) < 0)
+	if (container_manager_open(d, &d->containers, err) < 0) {
+		/* no daemon_shutdown follows a failed open: the bridges go now */
+		network_store_close(d->networks);
+		d->networks = NULL;
 		return berth_error_wrap(err, "open the containers");
+	}
 #endif
 	return 0;
 }
@@ -136,7 +145,9 @@ void daemon_shutdown(struct daemon *d)
 		container_manager_close(d->containers);
 	d->containers = NULL;
 #endif
-	(void)d;
+	/* after the containers: the bridges go only when no endpoint is left */
+	network_store_close(d->networks);
+	d->networks = NULL;
 }
 
 /* Old values replaced by a reload, freed never: a connection thread may

@@ -32,6 +32,10 @@ struct daemon_config {
 	char **registry_mirrors;    /* daemon.json "registry-mirrors"; NULL-terminated */
 	char **insecure_registries; /* daemon.json "insecure-registries"; NULL-terminated */
 	char *cgroup_parent;        /* "berth" by default */
+	char *bip;                  /* daemon.json "bip" / --bip: the default bridge's
+				       gateway/prefix ("172.17.0.1/16"); NULL: a default pool */
+	bool icc;                   /* daemon.json "icc" / --icc, default true */
+	unsigned mtu;               /* daemon.json "mtu" / --mtu, 0: 1500 */
 };
 
 struct daemon {

@@ -35,6 +35,7 @@ extern const struct route_table api_images_routes;     /* images/..., auth */
 extern const struct route_table api_containers_routes; /* containers/..., commit */
 extern const struct route_table api_exec_routes;       /* containers/{id}/exec, exec/... */
 extern const struct route_table api_volumes_routes;    /* volumes/... */
+extern const struct route_table api_networks_routes;   /* networks/... */
 
 /* The tables routes.c lists, NULL-terminated */
 extern const struct route_table *const router_tables[];

@@ -19,5 +19,8 @@ const struct route_table *const router_tables[] = {
 #ifdef HAVE_API_VOLUMES
 	&api_volumes_routes,
 #endif
+#ifdef HAVE_API_NETWORKS
+	&api_networks_routes,
+#endif
 	NULL,
 };

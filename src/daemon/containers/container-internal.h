@@ -86,6 +86,9 @@ struct container {
 	json_t *net_settings; /* NetworkSettings of the running container (network.c), NULL when
 			       * stopped; saved in <dir>/network.json */
 	bool net_active;      /* network_activate succeeded: deactivate owes the teardown */
+	json_t *net_extra;    /* network.c's own state of the run (NULL when stopped):
+			       * {NetnsPath, Hosts, Gateway, DNS, Ifaces {network id: ethN},
+			       * PortsNetwork}; spec_input strings point into it */
 	pthread_cond_t cond; /* restart backoff, attach hand-off */
 	struct watcher *watchers;
 	struct container_manager *m; /* not owned */
@@ -193,8 +196,9 @@ int network_activate(struct container_manager *m, struct container *c,
  * empty addresses as docker shows a stopped container */
 void network_deactivate(struct container_manager *m, struct container *c);
 /* A running container re-adopted at open (c->lock held): endpoints,
- * ports and DNS from <dir>/network.json */
-void network_adopt(struct container_manager *m, struct container *c);
+ * ports and DNS from <dir>/network.json.  (Not network_adopt: the
+ * network store's networks.h has that name.) */
+void network_readopt(struct container_manager *m, struct container *c);
 /* NetworkSettings for inspect (c->lock held; caller owns) */
 json_t *network_inspect_settings(struct container *c);
 /* Ports for GET /containers/json (c->lock held; caller owns): [{IP,

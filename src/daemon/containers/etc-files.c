@@ -55,8 +55,10 @@ static bool valid_ip(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* ExtraHosts entries "name:ip" (ip may be IPv6) or "name=ip" */
-static int add_extra_hosts(struct strbuf *sb, const json_t *hc, berth_error_t **err)
+/* ExtraHosts entries "name:ip" (ip may be IPv6) or "name=ip"; the ip
+ * "host-gateway" is the default bridge's gateway */
+static int add_extra_hosts(struct strbuf *sb, const json_t *hc, const char *host_gateway,
+			   berth_error_t **err)
 {
 	json_t *hosts;
 	if (spec_hc_strings(hc, "ExtraHosts", &hosts, err) < 0)
@@ -70,12 +72,15 @@ static int add_extra_hosts(struct strbuf *sb, const json_t *hc, berth_error_t **
 		if (!s[nl] || nl == 0)
 			return berth_error_fail(err, EINVAL, "bad format for add-host: \"%s\"", s);
 		const char *ip = s + nl + 1;
-		if (strcmp(ip, "host-gateway") == 0)
-			return berth_error_fail(
-				err, ENOTSUP,
-				"add-host \"%s\": host-gateway needs a bridge network, "
-				"which berth does not have yet",
-				s);
+		if (strcmp(ip, "host-gateway") == 0) {
+			if (!host_gateway)
+				return berth_error_fail(
+					err, EINVAL,
+					"add-host \"%s\": unable to derive the IP value for "
+					"host-gateway",
+					s);
+			ip = host_gateway;
+		}
 		if (!valid_ip(ip))
 			return berth_error_fail(err, EINVAL,
 						"invalid IP address in add-host: \"%s\"", ip);
@@ -102,7 +107,10 @@ static int hosts_content(const struct spec_input *in, bool host_net, struct strb
 				  "ff02::1\tip6-allnodes\n"
 				  "ff02::2\tip6-allrouters\n");
 	}
-	return add_extra_hosts(sb, in->host_config, err);
+	/* the container's own address (network.c), then --add-host, as docker */
+	if (in->hosts_extra)
+		strbuf_addstr(sb, in->hosts_extra);
+	return add_extra_hosts(sb, in->host_config, in->host_gateway, err);
 }
 
 /* ---- resolv.conf -------------------------------------------------------- */
@@ -195,7 +203,8 @@ static void add_line(struct strbuf *sb, const char *key, const json_t *words)
 	strbuf_addch(sb, '\n');
 }
 
-static int resolv_content(const json_t *hc, bool host_net, struct strbuf *sb, berth_error_t **err)
+static int resolv_content(const json_t *hc, bool host_net, bool embedded_dns, struct strbuf *sb,
+			  berth_error_t **err)
 {
 	cleanup_free char *text = NULL;
 	if (read_host_file(HOST_RESOLV, &text, err) < 0)
@@ -221,6 +230,22 @@ static int resolv_content(const json_t *hc, bool host_net, struct strbuf *sb, be
 	    resolv_override(r.search, hc, "DnsSearch", false, err) < 0 ||
 	    resolv_override(r.options, hc, "DnsOptions", false, err) < 0)
 		goto out;
+	if (embedded_dns) {
+		/* the embedded DNS answers (and forwards the rest to the host's
+		 * servers); docker's ndots:0 unless the options set ndots */
+		strbuf_addstr(sb, "nameserver 127.0.0.11\n");
+		add_line(sb, "search", r.search);
+		bool ndots = false;
+		size_t i;
+		json_t *e;
+		json_array_foreach(r.options, i, e)
+			ndots |= strncmp(json_string_value(e), "ndots:", 6) == 0;
+		if (!ndots)
+			json_array_insert_new(r.options, 0, json_string("ndots:0"));
+		add_line(sb, "options", r.options);
+		rc = 0;
+		goto out;
+	}
 	if (!host_net) {
 		/* a loopback server of the host is not reachable from the
 		 * container's namespace: drop it; docker's fallback is Google's */
@@ -259,6 +284,34 @@ static int write_file(int dirfd, const char *name, const struct strbuf *sb, bert
 	return 0;
 }
 
+int spec_rewrite_resolv_conf(const struct spec_input *in, berth_error_t **err)
+{
+	if (!in->container_dir)
+		return berth_error_fail(err, EINVAL, "no container directory for /etc files");
+	struct strbuf sb;
+	strbuf_init(&sb, 512);
+	int r = resolv_content(in->host_config, spec_network_is_host(in->host_config),
+			       in->embedded_dns, &sb, err);
+	cleanup_free char *path = xasprintf("%s/resolv.conf", in->container_dir);
+	cleanup_close int fd = -1;
+	if (r == 0) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			r = berth_error_set(err, errno, "open '%s'", path);
+	}
+	for (size_t off = 0; r == 0 && off < sb.len;) {
+		ssize_t n = write(fd, sb.buf + off, sb.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = berth_error_set(err, errno, "write '%s'", path);
+		else
+			off += (size_t)n;
+	}
+	strbuf_release(&sb);
+	return r < 0 ? spec_err_code(err) : 0;
+}
+
 int spec_write_etc_files(const struct spec_input *in, berth_error_t **err)
 {
 	if (!in->container_dir)
@@ -279,7 +332,7 @@ int spec_write_etc_files(const struct spec_input *in, berth_error_t **err)
 		r = write_file(dirfd, "hosts", &sb, err);
 	strbuf_reset(&sb);
 	if (r == 0)
-		r = resolv_content(in->host_config, host_net, &sb, err);
+		r = resolv_content(in->host_config, host_net, in->embedded_dns, &sb, err);
 	if (r == 0)
 		r = write_file(dirfd, "resolv.conf", &sb, err);
 	strbuf_release(&sb);

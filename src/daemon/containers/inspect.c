@@ -66,23 +66,6 @@ static json_t *inspect_state(const struct container *c)
 	return st;
 }
 
-static json_t *inspect_network(const struct container *c)
-{
-	const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode"));
-	json_t *nets = json_object();
-	if (mode && (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0))
-		json_object_set_new(nets, mode,
-				    json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:i}",
-					      "IPAMConfig", "Links", "Aliases", "MacAddress", "",
-					      "NetworkID", "", "Gateway", "", "IPAddress", "",
-					      "IPPrefixLen", 0));
-	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:s?, s:o, s:s, s:s, s:s, s:i, s:s, s:o}",
-			 "Bridge", "", "SandboxID", "", "HairpinMode", false, "SandboxKey", "",
-			 "Ports", json_object(), "LinkLocalIPv6Address", "", "SecondaryIPAddresses",
-			 json_null(), "Gateway", "", "IPAddress", "", "MacAddress", "",
-			 "IPPrefixLen", 0, "EndpointID", "", "Networks", nets);
-}
-
 int container_inspect(struct container_manager *m, struct container *c, bool size, json_t **ret,
 		      berth_error_t **err)
 {
@@ -144,7 +127,7 @@ int container_inspect(struct container_manager *m, struct container *c, bool siz
 				      "WorkDir", work));
 	json_object_set_new(j, "Mounts", mounts_inspect(c));
 	json_object_set(j, "Config", c->config);
-	json_object_set_new(j, "NetworkSettings", inspect_network(c));
+	json_object_set_new(j, "NetworkSettings", network_inspect_settings(c));
 	pthread_mutex_unlock(&c->lock);
 	if (size) {
 		int64_t rw = 0, rootfs = 0;

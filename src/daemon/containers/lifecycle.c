@@ -62,7 +62,8 @@ void lifecycle_unmount(struct container_manager *m, struct container *c)
 {
 	if (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED)
 		return;
-	mounts_deactivate(m, c); /* its volumes follow the process, not rootfs users */
+	mounts_deactivate(m, c);  /* its volumes follow the process, not rootfs users */
+	network_deactivate(m, c); /* and so does its network */
 	if (c->rootfs_users > 0)
 		return;
 	struct daemon *d = m->d;
@@ -92,9 +93,9 @@ static void parse_log_opts(const json_t *host, uint64_t *ret_size, unsigned *ret
 }
 
 /* Write config.json and the /etc files; the spec stays in c->dir so that
- * exec can base its process on it */
+ * exec can base its process on it.  net: what network_activate set. */
 static int write_bundle(struct container_manager *m, struct container *c, const char *rootfs,
-			berth_error_t **err)
+			const struct spec_input *net, berth_error_t **err)
 {
 	struct daemon *d = m->d;
 	const char *parent = json_string_value(json_object_get(c->host_config, "CgroupParent"));
@@ -109,6 +110,10 @@ static int write_bundle(struct container_manager *m, struct container *c, const 
 		.cgroup_parent = (parent && *parent) ? parent : d->cfg.cgroup_parent,
 		.init_path = stat(DOCKER_INIT, &st) == 0 ? DOCKER_INIT : NULL,
 		.default_ulimits = d->cfg.default_ulimits,
+		.netns_path = net->netns_path,
+		.hosts_extra = net->hosts_extra,
+		.embedded_dns = net->embedded_dns,
+		.host_gateway = net->host_gateway,
 	};
 	pthread_mutex_lock(&c->lock);
 	cleanup_json json_t *mps = json_deep_copy(mounts_get(c));
@@ -230,8 +235,11 @@ int lifecycle_start(struct container_manager *m, struct container *c, bool from_
 		r = lifecycle_mount(m, c, &rootfs, err);
 	if (r >= 0)
 		r = mounts_activate(m, c, rootfs, err);
+	struct spec_input net = { 0 };
 	if (r >= 0)
-		r = write_bundle(m, c, rootfs, err);
+		r = network_activate(m, c, &net, err);
+	if (r >= 0)
+		r = write_bundle(m, c, rootfs, &net, err);
 	if (r >= 0) {
 		r = spawn_shim(m, c, &pid, err);
 		spawned = r >= 0;

@@ -252,6 +252,11 @@ int container_manager_list(struct container_manager *m, bool all, bool size, con
 		if (show && (!filters || matches(c, filters))) {
 			json_t *sum = summary(c, now);
 			json_object_set_new(sum, "Mounts", mounts_inspect(c));
+			json_object_set_new(sum, "Ports", network_list_ports(c));
+			cleanup_json json_t *ns = network_inspect_settings(c);
+			json_object_set_new(sum, "NetworkSettings",
+					    json_pack("{s:O}", "Networks",
+						      json_object_get(ns, "Networks")));
 			json_array_append_new(arr, sum);
 		}
 		pthread_mutex_unlock(&c->lock);

@@ -28,6 +28,7 @@
 #include "daemon/events.h"
 #include "image/image-store.h"
 #include "image/overlay.h"
+#include "net/netns.h"
 
 #define CREATE_MAX_NAME_TRIES 64
 
@@ -128,6 +129,8 @@ static void container_free(struct container *c)
 	json_decref(c->net_config);
 	json_decref(c->health);
 	json_decref(c->mounts);
+	json_decref(c->net_settings);
+	json_decref(c->net_extra);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	free(c);
@@ -444,7 +447,7 @@ int container_create(struct container_manager *m, const char *name, const json_t
 		container_put(c);
 		return r;
 	}
-	if (mounts_resolve(m, c, err) < 0) {
+	if (network_check_create(m, c, err) < 0 || mounts_resolve(m, c, err) < 0) {
 		rm_rf(c->dir);
 		container_put(c);
 		return -1;
@@ -527,6 +530,12 @@ int container_destroy(struct container_manager *m, struct container *c, berth_er
 		container_save_or_log(c);
 		pthread_mutex_unlock(&c->lock);
 		return -1;
+	}
+	/* its network namespace went at stop; one left by a crash goes now */
+	cleanup_free char *netns = xasprintf("%s/netns/%s", d->cfg.exec_root, c->id);
+	if (netns_remove(netns, &e) < 0) {
+		log_warn("container %.12s: %s, ignoring", c->id, e->msg);
+		berth_error_release(&e);
 	}
 	rm_rf(c->state_dir);
 	rm_rf(c->dir);
@@ -722,6 +731,13 @@ void container_manager_close(struct container_manager *m)
 		container_put(v[i]);
 	free(v);
 	store_close(m);
+	/* the netns directory's private mount goes with the last namespace
+	 * (running containers keep theirs, and the mount, for the next berthd) */
+	cleanup_free char *netns_dir = xasprintf("%s/netns", m->d->cfg.exec_root);
+	struct stat st;
+	cleanup_error berth_error_t *e = NULL;
+	if (stat(netns_dir, &st) == 0 && netns_dir_release(netns_dir, &e) < 0 && e->errnum != EBUSY)
+		log_warn("release '%s': %s, ignoring", netns_dir, e->msg);
 	exec_table_free(m->execs);
 	m->execs = NULL;
 	if (!monitors) {

@@ -245,6 +245,7 @@ void monitor_adopt(struct container_manager *m, struct container *c)
 		c->mounted = true;
 		c->shim_ready = true;
 		mounts_adopt(m, c);
+		network_readopt(m, c);
 		if (!c->has_been_started) {
 			c->has_been_started = true;
 			c->started_ns = st.started_at ? st.started_at : now_ns();

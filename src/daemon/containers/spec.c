@@ -272,15 +272,11 @@ static int parse_modes(const json_t *hc, struct modes *m, berth_error_t **err)
 	    spec_hc_string(hc, "UsernsMode", &userns, err) < 0)
 		return -EINVAL;
 	*m = (struct modes){ 0 };
-	/* default and bridge are, for now, what none is: a private network
-	 * namespace with only loopback; the networks issue adds the bridge */
-	if (net && strncmp(net, "container:", 10) == 0)
-		return container_mode("NetworkMode", net, err);
-	if (net && *net && strcmp(net, "default") != 0 && strcmp(net, "bridge") != 0 &&
-	    strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
-		return berth_error_fail(err, ENOTSUP,
-					"network %s: user-defined networks are not supported yet",
-					net);
+	/* every other NetworkMode (bridge, none, a network's name,
+	 * container:<id>) is a network namespace of its own or the one
+	 * in_netns_path names (containers/network.c decides which) */
+	if (net && strcmp(net, "container:") == 0)
+		return berth_error_fail(err, EINVAL, "invalid network mode: %s", net);
 	m->host_net = net && strcmp(net, "host") == 0;
 	if (pid && strncmp(pid, "container:", 10) == 0)
 		return container_mode("PidMode", pid, err);
@@ -307,11 +303,14 @@ static int parse_modes(const json_t *hc, struct modes *m, berth_error_t **err)
 	return 0;
 }
 
-static json_t *namespaces_json(const struct modes *m)
+static json_t *namespaces_json(const struct modes *m, const char *netns_path)
 {
 	json_t *a = json_array();
 	json_array_append_new(a, json_pack("{s:s}", "type", "mount"));
-	if (!m->host_net)
+	if (!m->host_net && netns_path)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "type", "network", "path",
+						   netns_path));
+	else if (!m->host_net)
 		json_array_append_new(a, json_pack("{s:s}", "type", "network"));
 	if (!m->host_uts)
 		json_array_append_new(a, json_pack("{s:s}", "type", "uts"));
@@ -417,7 +416,7 @@ int spec_build(const struct spec_input *in, json_t **ret_spec, berth_error_t **e
 		return spec_err_code(err);
 	cleanup_free char *cg = cgroups_path(in);
 	json_t *linux_ = json_pack("{s:s, s:o, s:{}}", "cgroupsPath", cg, "namespaces",
-				   namespaces_json(&m), "resources");
+				   namespaces_json(&m, in->netns_path), "resources");
 	json_object_set_new(spec, "linux", linux_);
 	if (spec_add_resources(spec, hc, privileged, err) < 0 ||
 	    spec_add_sysctls(linux_, hc, m.host_net, m.host_uts, err) < 0 ||

@@ -58,6 +58,10 @@ int spec_build(const struct spec_input *in, json_t **ret_spec, berth_error_t **e
 /* Write hostname, hosts and resolv.conf into in->container_dir (spec_build
  * bind-mounts them at /etc/hostname, /etc/hosts, /etc/resolv.conf) */
 int spec_write_etc_files(const struct spec_input *in, berth_error_t **err);
+/* Rewrite in->container_dir's resolv.conf in place, for a running
+ * container (its bind mount holds the inode: a rename would go unseen);
+ * network connect calls it when the embedded DNS comes with a network */
+int spec_rewrite_resolv_conf(const struct spec_input *in, berth_error_t **err);
 /* The OCI process for POST /containers/{id}/exec's ExecConfig (Cmd, Env
  * appended over the container's, User, WorkingDir, Tty, Privileged) based
  * on the container's spec process (caps, rlimits, apparmor, nnp kept) */

@@ -598,9 +598,24 @@ static void test_namespaces(void **state)
 	assert_string_equal(str_at(s2, "hostname"), "web");
 	assert_string_equal(str_at(s2, "domainname"), "ex.org");
 	assert_null(mount_at(s2, "/dev/shm"));
-	build_fails("{\"Cmd\":[\"x\"]}", "{\"NetworkMode\":\"container:abc\"}",
-		    "NetworkMode 'container:abc': joining another container's namespace is not "
-		    "supported yet");
+	build_fails("{\"Cmd\":[\"x\"]}", "{\"NetworkMode\":\"container:\"}",
+		    "invalid network mode: container:");
+	/* a user-defined network or container:<id>: the namespace network.c names */
+	cleanup_json json_t *cfg3 = J("{\"Cmd\":[\"x\"]}");
+	cleanup_json json_t *hc3 = J("{\"NetworkMode\":\"mynet\"}");
+	struct spec_input in3 = { .id = ID,
+				  .config = cfg3,
+				  .host_config = hc3,
+				  .rootfs = rootfs,
+				  .container_dir = "/run/c1",
+				  .cgroup_parent = "berth",
+				  .netns_path = "/run/berth/netns/x" };
+	cleanup_error berth_error_t *err3 = NULL;
+	cleanup_json json_t *s3 = NULL;
+	assert_int_equal(spec_build(&in3, &s3, &err3), 0);
+	assert_json_eq(json_array_get(json_object_get(json_object_get(s3, "linux"), "namespaces"),
+				      1),
+		       "{\"type\":\"network\",\"path\":\"/run/berth/netns/x\"}");
 	build_fails("{\"Cmd\":[\"x\"]}", "{\"IpcMode\":\"bogus\"}", "invalid IPC mode: bogus");
 	build_fails("{\"Cmd\":[\"x\"]}", "{\"PidMode\":\"bogus\"}", "invalid PID mode: bogus");
 }

@@ -34,4 +34,13 @@ int dns_server_add(struct dns_server *s, const char *container_id, int netns_fd,
 /* Stop serving container_id (no-op when not served) */
 void dns_server_remove(struct dns_server *s, const char *container_id);
 
+/* Forward to addr instead of the host's resolvers: for tests (a fake
+ * upstream on 127.0.0.1:<port>).  addr NULL: back to the host's resolv.conf;
+ * sin_family AF_UNSPEC: no resolver at all (every forward is SERVFAIL at
+ * once).  EINVAL for any other family. */
+int dns_server_set_upstream(struct dns_server *s, const struct sockaddr_in *addr);
+/* How long a forwarded query (and a TCP client) may take, in ms (default
+ * 5000): for tests */
+void dns_server_set_timeout(struct dns_server *s, unsigned timeout_ms);
+
 #endif

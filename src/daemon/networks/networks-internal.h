@@ -27,6 +27,11 @@ struct endpoint {
 	json_t *aliases;     /* array of strings (the request's Aliases) */
 	json_t *dns_names;   /* name, aliases, short id: what DNS answers for */
 	bool static_ip;      /* IPAMConfig.IPv4Address */
+	/* macvlan (endpoints.c): the device inside and a dup of the container's
+	 * netns (owned when ifname is set), to delete the device at detach:
+	 * it has no host side that would take it along */
+	char *ifname;
+	int netns_fd;
 	struct endpoint *next;
 };
 
