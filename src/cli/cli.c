@@ -3,6 +3,7 @@
  * flags, check its argument count, run it.  Every message a user can get
  * from this walk is docker's own text and exit status (cobra's and
  * docker/cli's cli/required.go), with "docker" replaced by "berth". */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -53,6 +54,39 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 	fprintf(stderr, "\nSee '%s --help'.\n",
 		cli && cli->invoked_as ? cli->invoked_as : CLI_PROG);
 	return CLI_EXIT_FAILURE;
+}
+
+/* docker's prompt.Confirm reads one line with bufio.Scanner; an answer
+ * this long is no "y", so reading stops there */
+#define CONFIRM_ANSWER_MAX 1024
+
+bool cli_confirm(const struct cli *cli, const char *prompt)
+{
+	(void)cli; /* the prompt goes to stdout and the answer comes from stdin, as docker's */
+	printf("%s [y/N] ", prompt);
+	fflush(stdout);
+	/* byte by byte, unbuffered: nothing past the answer's line is taken
+	 * from stdin */
+	char line[CONFIRM_ANSWER_MAX];
+	size_t n = 0;
+	while (n + 1 < sizeof(line)) {
+		char ch;
+		ssize_t r = read(STDIN_FILENO, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 1 || ch == '\n')
+			break;
+		line[n++] = ch;
+	}
+	line[n] = '\0';
+	/* strings.TrimSpace, then "y" or "Y" */
+	const char *s = line;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	size_t len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	return len == 1 && (*s == 'y' || *s == 'Y');
 }
 
 /* cobra's FlagErrorFunc: exit 125 */

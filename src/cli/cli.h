@@ -73,7 +73,9 @@ struct cli_command {
 	const struct cli_flag *flags; /* ends with CLI_FLAGS_END; NULL: none */
 	int min_args, max_args;       /* positional arguments; max_args -1 for no limit */
 	unsigned cmd_flags;           /* enum cli_command_flags */
-	const char *complete;         /* what positionals complete to (as cli_flag.complete) */
+	const char *complete;         /* what positionals complete to (as cli_flag.complete);
+					 space-separated kinds ("networks containers") go one per
+					 positional, the last repeating */
 	/* Runs the command; returns the process exit code */
 	int (*run)(struct cli *cli, const struct cli_args *args);
 };
@@ -129,6 +131,17 @@ int cli_error(const struct cli *cli, const berth_error_t *err, int code);
  * --help'.") and return CLI_EXIT_FAILURE */
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A bad flag value found by the command (not the parser), printed as
+ * cobra's flag errors are: "<msg>\n\nUsage:  berth ps [OPTIONS]\n\nRun
+ * 'berth ps --help' for more information"; the message is pflag's
+ * 'invalid argument "x" for "--flag" flag: ...'.  Returns
+ * CLI_EXIT_FAILURE (125).  flags.c */
+int cli_flag_error(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* docker's prompt.Confirm: print "<prompt> [y/N] " on stdout, read one
+ * line from stdin; true only for "y" or "Y" (white space around it
+ * trimmed).  EOF or any other answer is false.  cli.c */
+bool cli_confirm(const struct cli *cli, const char *prompt);
 
 /* The top-level table (commands.c) */
 extern const struct cli_entry cli_entries[];
@@ -150,5 +163,8 @@ extern const struct cli_command cli_cmd_images, cli_cmd_pull, cli_cmd_push, cli_
 	cli_cmd_image_inspect, cli_cmd_image_prune;
 extern const struct cli_command cli_cmd_volume_create, cli_cmd_volume_ls, cli_cmd_volume_inspect,
 	cli_cmd_volume_rm, cli_cmd_volume_prune;
+extern const struct cli_command cli_cmd_network_create, cli_cmd_network_ls, cli_cmd_network_inspect,
+	cli_cmd_network_rm, cli_cmd_network_prune, cli_cmd_network_connect,
+	cli_cmd_network_disconnect;
 
 #endif

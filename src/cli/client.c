@@ -257,14 +257,19 @@ static char *error_message(long status, const struct strbuf *body)
 	json_error_t jerr;
 	cleanup_json json_t *j = json_loadb(body->buf, body->len, 0, &jerr);
 	const char *m = j ? json_string_value(json_object_get(j, "message")) : NULL;
-	if (m)
-		return xstrdup(m);
+	/* docker's client trims the message (strings.TrimSpace) */
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_add(&sb, body->buf, body->len);
+	if (m)
+		strbuf_addstr(&sb, m);
+	else
+		strbuf_add(&sb, body->buf, body->len);
 	strbuf_rtrim(&sb);
-	if (sb.len == 0)
+	if (sb.len == 0 && !m)
 		strbuf_addf(&sb, "request failed with status %ld", status);
-	return strbuf_detach(&sb, NULL);
+	size_t lead = strspn(sb.buf, " \t\r\n");
+	char *r = xstrdup(sb.buf + lead);
+	strbuf_release(&sb);
+	return r;
 }
 
 static int http_error(long status, const struct strbuf *body, berth_error_t **err)

@@ -52,6 +52,18 @@ static const struct cli_entry image_entries[] = {
 	{ NULL },
 };
 
+/* docker network ... */
+static const struct cli_entry network_entries[] = {
+	{ .name = "connect", .cmd = &cli_cmd_network_connect },
+	{ .name = "create", .cmd = &cli_cmd_network_create },
+	{ .name = "disconnect", .cmd = &cli_cmd_network_disconnect },
+	{ .name = "inspect", .cmd = &cli_cmd_network_inspect },
+	{ .name = "ls", .aliases = "list", .cmd = &cli_cmd_network_ls },
+	{ .name = "prune", .cmd = &cli_cmd_network_prune },
+	{ .name = "rm", .aliases = "remove", .cmd = &cli_cmd_network_rm },
+	{ NULL },
+};
+
 /* docker system ... */
 static const struct cli_entry system_entries[] = {
 	{ .name = "df", .cmd = &cli_cmd_system_df },
@@ -113,6 +125,7 @@ const struct cli_entry cli_entries[] = {
 	{ .name = "wait", .cmd = &cli_cmd_wait },
 	{ .name = "container", .group = container_entries, .group_summary = "Manage containers" },
 	{ .name = "image", .group = image_entries, .group_summary = "Manage images" },
+	{ .name = "network", .group = network_entries, .group_summary = "Manage networks" },
 	{ .name = "system", .group = system_entries, .group_summary = "Manage berth" },
 	{ .name = "volume", .group = volume_entries, .group_summary = "Manage volumes" },
 	{ .name = "__complete", .cmd = &cli_cmd_complete_words },

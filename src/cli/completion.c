@@ -92,6 +92,22 @@ static void comp_kind(const struct comp *c, const char *kind)
 	}
 }
 
+/* A command's positionals: "networks containers" completes the first
+ * positional with networks and every later one with containers (network
+ * connect); a single kind serves them all */
+static void comp_positional(const struct comp *c, const char *kinds, size_t index)
+{
+	if (!kinds || !strchr(kinds, ' ')) {
+		comp_kind(c, kinds);
+		return;
+	}
+	const char *p = kinds;
+	for (size_t i = 0; i < index && strchr(p, ' '); i++)
+		p = strchr(p, ' ') + 1;
+	cleanup_free char *kind = xstrndup(p, strcspn(p, " "));
+	comp_kind(c, kind);
+}
+
 static const struct cli_flag *flag_by_name(const struct cli_flag *flags, const char *name,
 					   size_t len)
 {
@@ -189,7 +205,7 @@ static void comp_command(struct comp *c, const struct cli_command *cmd, const ch
 		return;
 	if (cmd->max_args >= 0 && positionals >= (size_t)cmd->max_args)
 		return;
-	comp_kind(c, cmd->complete);
+	comp_positional(c, cmd->complete, positionals);
 }
 
 static void comp_entries(const struct comp *c, const struct cli_entry *entries)

@@ -4,6 +4,7 @@
  * given (borrowed from argv); only bools and ints are converted here, so a
  * bad int fails at parse time exactly as pflag's does. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,4 +354,20 @@ const char *cli_arg(const struct cli_args *a, size_t i)
 const char *const *cli_argv_from(const struct cli_args *a, size_t i)
 {
 	return a->argv + (i < a->argc ? i : a->argc);
+}
+
+int cli_flag_error(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	const char *path = cli->invoked_as ? cli->invoked_as : CLI_PROG;
+	cleanup_strbuf struct strbuf use = STRBUF_INIT;
+	if (cli->cmd)
+		cli_help_use_line(&use, path, cli->cmd);
+	else
+		strbuf_addstr(&use, path);
+	fprintf(stderr, "\n\nUsage:  %s\n\nRun '%s --help' for more information\n", use.buf, path);
+	return CLI_EXIT_FAILURE;
 }

@@ -3,7 +3,6 @@
  * create the exec, then start it detached or on a hijacked connection, and
  * exit with the process's code from the exec's inspect (126/127 when it
  * could not be run, as the daemon reports). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +16,6 @@
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-
-/* An --env-file may be at most this big, a line at most this long
- * (bufio.Scanner's limit, which docker's reader has) */
-#define ENV_FILE_MAX (4u << 20)
-#define ENV_LINE_MAX (64u << 10)
 
 static const struct cli_flag exec_flags[] = {
 	{ .name = "detach",
@@ -56,50 +50,6 @@ static const struct cli_flag exec_flags[] = {
 	CLI_FLAGS_END
 };
 
-/* One --env-file, as docker's kvfile.Parse: "KEY=value" lines kept as
- * they are, a bare "KEY" looked up in our environment (dropped when unset),
- * blank lines and # comments skipped */
-static int exec_env_file(const char *path, json_t *out, berth_error_t **err)
-{
-	cleanup_fclose FILE *f = fopen(path, "re");
-	if (!f)
-		return berth_error_fail(err, errno, "open %s: %s", path,
-					errno == ENOENT ? "no such file or directory" :
-							  strerror(errno));
-	cleanup_free char *line = NULL;
-	size_t cap = 0, total = 0;
-	ssize_t n;
-	for (int lineno = 1; (n = getline(&line, &cap, f)) > 0; lineno++) {
-		total += (size_t)n;
-		if ((size_t)n > ENV_LINE_MAX || total > ENV_FILE_MAX)
-			return berth_error_fail(err, EFBIG, "%s: bufio.Scanner: token too long",
-						path);
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		char *l = line;
-		if (lineno == 1 && strncmp(l, "\xef\xbb\xbf", 3) == 0)
-			l += 3;
-		while (isspace((unsigned char)*l))
-			l++;
-		if (*l == '\0' || *l == '#')
-			continue;
-		size_t klen = strcspn(l, "=");
-		if (klen == 0)
-			return berth_error_fail(err, EINVAL, "no variable name on line '%s'", l);
-		cleanup_free char *key = xstrndup(l, klen);
-		if (strpbrk(key, " \t"))
-			return berth_error_fail(err, EINVAL, "variable '%s' contains whitespaces",
-						key);
-		if (l[klen] == '=') {
-			json_array_append_new(out, json_string(l));
-		} else if (getenv(key)) {
-			cleanup_free char *kv = xasprintf("%s=%s", key, getenv(key));
-			json_array_append_new(out, json_string(kv));
-		}
-	}
-	return 0;
-}
-
 /* Env: the files first, then -e (a bare name takes our value when set) */
 static int exec_env(const struct cli_args *args, json_t **ret, berth_error_t **err)
 {
@@ -107,7 +57,7 @@ static int exec_env(const struct cli_args *args, json_t **ret, berth_error_t **e
 	const char *const *files;
 	size_t nf = cli_flag_list(args, "env-file", &files);
 	for (size_t i = 0; i < nf; i++)
-		if (exec_env_file(files[i], env, err) < 0)
+		if (opts_kvfile_read(files[i], OPTS_KVFILE_LOOKUP, env, err) < 0)
 			return -1;
 	const char *const *v;
 	size_t n = cli_flag_list(args, "env", &v);

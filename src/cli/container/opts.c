@@ -185,15 +185,9 @@ int opts_report(const struct cli *cli, const berth_error_t *err, enum opts_error
 		int code)
 {
 	const char *cmd = cli->cmd ? cli->cmd->name : "run";
-	if (kind == OPTS_ERR_FLAG && cli->cmd) {
+	if (kind == OPTS_ERR_FLAG && cli->cmd)
 		/* cobra's flag error: the message, the use line, the help hint */
-		const char *path = cli->invoked_as ? cli->invoked_as : "berth run";
-		cleanup_strbuf struct strbuf use = STRBUF_INIT;
-		cli_help_use_line(&use, path, cli->cmd);
-		fprintf(stderr, "%s\n\nUsage:  %s\n\nRun '%s --help' for more information\n",
-			err ? err->msg : "", use.buf, path);
-		return CLI_EXIT_FAILURE;
-	}
+		return cli_flag_error(cli, "%s", err ? err->msg : "");
 	fprintf(stderr, "berth: %s\n\nRun 'berth %s --help' for more information\n",
 		err ? err->msg : "", cmd);
 	return code;
@@ -388,7 +382,7 @@ static bool strv_has(json_t *arr, const char *s)
 /* ------------------------------------------------------------------ */
 /* Key-value files: docker's kvfile.Parse (env files look unset keys up) */
 
-static int kvfile_read(const char *path, bool lookup, json_t *out, berth_error_t **err)
+int opts_kvfile_read(const char *path, unsigned flags, json_t *out, berth_error_t **err)
 {
 	cleanup_fclose FILE *f = fopen(path, "re");
 	if (f == NULL)
@@ -430,7 +424,7 @@ static int kvfile_read(const char *path, bool lookup, json_t *out, berth_error_t
 		}
 		if (l[klen] == '=') {
 			json_array_append_new(out, json_string(l));
-		} else if (lookup) {
+		} else if (flags & OPTS_KVFILE_LOOKUP) {
 			const char *v = getenv(key);
 			if (v) {
 				cleanup_free char *kv = xasprintf("%s=%s", key, v);
@@ -465,7 +459,7 @@ static int parse_env(struct ctx *c, json_t **ret)
 	const char *const *files;
 	size_t nf = cli_flag_list(c->a, "env-file", &files);
 	for (size_t i = 0; i < nf; i++)
-		if (kvfile_read(files[i], true, env, c->err) < 0) {
+		if (opts_kvfile_read(files[i], OPTS_KVFILE_LOOKUP, env, c->err) < 0) {
 			c->o->err_kind = OPTS_ERR_PARSE;
 			return berth_error_codep(c->err);
 		}
@@ -495,7 +489,7 @@ static int parse_labels(struct ctx *c, json_t **ret)
 	const char *const *files;
 	size_t nf = cli_flag_list(c->a, "label-file", &files);
 	for (size_t i = 0; i < nf; i++)
-		if (kvfile_read(files[i], false, lines, c->err) < 0) {
+		if (opts_kvfile_read(files[i], 0, lines, c->err) < 0) {
 			c->o->err_kind = OPTS_ERR_PARSE;
 			return berth_error_codep(c->err);
 		}

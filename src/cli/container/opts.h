@@ -59,6 +59,19 @@ int opts_report(const struct cli *cli, const berth_error_t *err, enum opts_error
 int container_create(struct cli *cli, struct container_opts *o, bool quiet, char **ret_id,
 		     berth_error_t **err);
 
+enum opts_kvfile_flags {
+	/* a bare "KEY" line takes our environment's value (dropped when unset),
+	   as --env-file does; without it such a line is dropped (--label-file) */
+	OPTS_KVFILE_LOOKUP = 1 << 0,
+};
+
+/* docker's kvfile.Parse, for --env-file and --label-file (run, create,
+ * exec): append each "KEY=value" line of path to the array out as it is;
+ * blank lines and # comments are skipped, a UTF-8 BOM dropped.  Errors
+ * carry docker's text ("open x: no such file or directory", "variable 'a
+ * b' contains whitespaces", ...); lines and the file are capped. */
+int opts_kvfile_read(const char *path, unsigned flags, json_t *out, berth_error_t **err);
+
 /* Parsers of docker's value types, exposed for the unit test: go-units
  * RAMInBytes ("512m", "1.5g"), Go's time.ParseDuration, --cpus as nano
  * CPUs.  Errors carry docker's text. */

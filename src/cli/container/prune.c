@@ -2,8 +2,6 @@
  * container/prune.go: asks "[y/N]" unless --force, removes the stopped
  * containers with POST /containers/prune, prints what went and the space
  * reclaimed (go-units HumanSize, four significant digits). */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +12,6 @@
 
 #define PRUNE_WARNING \
 	"WARNING! This will remove all stopped containers.\nAre you sure you want to continue?"
-/* the answer is one short line; more is not an answer */
-#define PRUNE_ANSWER_MAX 1024
 
 static const struct cli_flag prune_flags[] = {
 	{ .name = "filter",
@@ -29,21 +25,6 @@ static const struct cli_flag prune_flags[] = {
 	CLI_FLAGS_END
 };
 
-/* A bad flag value, printed as cobra's flag errors are (exit 125) */
-static int prune_flag_error(const struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int prune_flag_error(const struct cli *cli, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	const char *path = cli->invoked_as ? cli->invoked_as : "berth";
-	fprintf(stderr, "\n\nUsage:  %s %s\n\nRun '%s --help' for more information\n", path,
-		cli->cmd ? cli->cmd->usage : "", path);
-	return CLI_EXIT_FAILURE;
-}
-
 /* units.HumanSize: decimal units, 4 significant digits ("1.235kB") */
 static void prune_human_size(double size, char *buf, size_t len)
 {
@@ -56,22 +37,6 @@ static void prune_human_size(double size, char *buf, size_t len)
 	snprintf(buf, len, "%.4g%s", size, units[i]);
 }
 
-/* command.PromptForConfirmation: true only for "y" or "Y" */
-static bool prune_confirm(void)
-{
-	printf("%s [y/N] ", PRUNE_WARNING);
-	fflush(stdout);
-	char line[PRUNE_ANSWER_MAX];
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	line[strcspn(line, "\r\n")] = '\0';
-	const char *s = line + strspn(line, " \t");
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	return n == 1 && (*s == 'y' || *s == 'Y');
-}
-
 static int prune_run(struct cli *cli, const struct cli_args *args)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -81,7 +46,7 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 	size_t nf = cli_flag_list(args, "filter", &filters);
 	for (size_t i = 0; i < nf; i++)
 		if (!strchr(filters[i], '='))
-			return prune_flag_error(
+			return cli_flag_error(
 				cli,
 				"invalid argument \"%s\" for \"--filter\" flag: bad format of filter "
 				"(expected name=value)",
@@ -89,7 +54,7 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 	if (cli_query_filters(&url, filters, nf, &err) < 0)
 		return cli_error(cli, err, CLI_EXIT_ERROR);
 	/* docker ends a refusal quietly, with status 0 (errdefs.Cancelled) */
-	if (!cli_flag_bool(args, "force") && !prune_confirm())
+	if (!cli_flag_bool(args, "force") && !cli_confirm(cli, PRUNE_WARNING))
 		return 0;
 	cleanup_json json_t *report = NULL;
 	if (cli_post_json(cli, url.buf, NULL, &report, &err) < 0)

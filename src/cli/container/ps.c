@@ -4,7 +4,6 @@
  * Ports, Names, ...), computed exactly as docker's ContainerContext does,
  * and the shared format code prints the table or the template. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,21 +66,6 @@ static const struct cli_flag ps_flags[] = {
 	{ .name = "size", .shorthand = 's', .type = CLI_BOOL, .usage = "Display total file sizes" },
 	CLI_FLAGS_END
 };
-
-/* A bad flag value, printed as cobra's flag errors are (exit 125) */
-static int ps_flag_error(const struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int ps_flag_error(const struct cli *cli, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	const char *path = cli->invoked_as ? cli->invoked_as : "berth";
-	fprintf(stderr, "\n\nUsage:  %s %s\n\nRun '%s --help' for more information\n", path,
-		cli->cmd ? cli->cmd->usage : "", path);
-	return CLI_EXIT_FAILURE;
-}
 
 /* docker's stringid.TruncateID: drop "sha256:", keep 12 characters */
 static char *ps_truncate_id(const char *id)
@@ -538,7 +522,7 @@ static int ps_run(struct cli *cli, const struct cli_args *args)
 	size_t nf = cli_flag_list(args, "filter", &filters);
 	for (size_t i = 0; i < nf; i++)
 		if (!strchr(filters[i], '='))
-			return ps_flag_error(
+			return cli_flag_error(
 				cli,
 				"invalid argument \"%s\" for \"-f, --filter\" flag: bad format of "
 				"filter (expected name=value)",

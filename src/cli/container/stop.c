@@ -1,7 +1,9 @@
-/* stop: `berth stop [-s SIGNAL] [-t SECONDS] CONTAINER...`, docker's
- * container/stop.go.  Every container is tried; the names that stopped are
- * printed as given, the errors follow on stderr and make the exit code 1,
- * in that order, as docker prints them. */
+/* stop: `berth stop` and `berth restart [-s SIGNAL] [-t SECONDS]
+ * CONTAINER...`, docker's container/stop.go and restart.go, which differ
+ * only in the verb of POST /containers/{id}/<verb>.  Every container is
+ * tried; the names that were stopped (restarted) are printed as given, the
+ * errors follow on stderr and make the exit code 1, in that order, as
+ * docker prints them. */
 #include <errno.h>
 #include <stdio.h>
 
@@ -29,12 +31,13 @@ static const struct cli_flag stop_flags[] = {
 	CLI_FLAGS_END
 };
 
-static int stop_one(struct cli *cli, const struct cli_args *args, const char *name,
-		    berth_error_t **err)
+/* POST /containers/{name}/<verb>?signal=..&t=.. for one container */
+static int stop_verb(struct cli *cli, const struct cli_args *args, const char *name,
+		     const char *verb, berth_error_t **err)
 {
 	cleanup_free char *id = cli_escape(name);
 	cleanup_strbuf struct strbuf url = STRBUF_INIT;
-	strbuf_addf(&url, "/containers/%s/stop", id);
+	strbuf_addf(&url, "/containers/%s/%s", id, verb);
 	const char *sig = cli_flag_string(args, "signal");
 	if (sig && *sig)
 		cli_query_add(&url, "signal", sig);
@@ -48,9 +51,26 @@ static int stop_one(struct cli *cli, const struct cli_args *args, const char *na
 	return cli_post_json(cli, url.buf, NULL, NULL, err);
 }
 
+static int stop_one(struct cli *cli, const struct cli_args *args, const char *name,
+		    berth_error_t **err)
+{
+	return stop_verb(cli, args, name, "stop", err);
+}
+
+static int restart_one(struct cli *cli, const struct cli_args *args, const char *name,
+		       berth_error_t **err)
+{
+	return stop_verb(cli, args, name, "restart", err);
+}
+
 static int stop_run(struct cli *cli, const struct cli_args *args)
 {
 	return container_each(cli, args, stop_one, 0);
+}
+
+static int restart_run(struct cli *cli, const struct cli_args *args)
+{
+	return container_each(cli, args, restart_one, 0);
 }
 
 const struct cli_command cli_cmd_stop = {
@@ -62,4 +82,15 @@ const struct cli_command cli_cmd_stop = {
 	.max_args = -1,
 	.complete = "running",
 	.run = stop_run,
+};
+
+const struct cli_command cli_cmd_restart = {
+	.name = "restart",
+	.usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+	.summary = "Restart one or more containers",
+	.flags = stop_flags,
+	.min_args = 1,
+	.max_args = -1,
+	.complete = "containers",
+	.run = restart_run,
 };

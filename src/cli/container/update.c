@@ -5,7 +5,6 @@
  * Values are checked before anything is sent, with pflag's messages. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,21 +66,6 @@ static const struct cli_flag update_flags[] = {
 	CLI_FLAGS_END
 };
 
-/* A bad flag value, printed as cobra's flag errors are (exit 125) */
-static int update_flag_error(const struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int update_flag_error(const struct cli *cli, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	const char *path = cli->invoked_as ? cli->invoked_as : "berth";
-	fprintf(stderr, "\n\nUsage:  %s %s\n\nRun '%s --help' for more information\n", path,
-		cli->cmd ? cli->cmd->usage : "", path);
-	return CLI_EXIT_FAILURE;
-}
-
 /* opts.MemBytes: a size with docker's units; the message is pflag's */
 static int update_bytes(struct cli *cli, const struct cli_args *args, const char *name,
 			char shorthand, bool swap, int64_t *ret)
@@ -98,9 +82,9 @@ static int update_bytes(struct cli *cli, const struct cli_args *args, const char
 	if (parse_size(v, ret, &err) < 0 || *ret < 0) {
 		cleanup_free char *flag = shorthand ? xasprintf("-%c, --%s", shorthand, name) :
 						      xasprintf("--%s", name);
-		return update_flag_error(
-			cli, "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'", v, flag,
-			v);
+		return cli_flag_error(cli,
+				      "invalid argument \"%s\" for \"%s\" flag: invalid size: '%s'",
+				      v, flag, v);
 	}
 	return 0;
 }
@@ -121,13 +105,13 @@ static int update_cpus(struct cli *cli, const struct cli_args *args, int64_t *re
 	if (ok && frac)
 		ok = strspn(dot + 1, "0123456789") == frac;
 	if (!ok || (!dot && !*whole))
-		return update_flag_error(
+		return cli_flag_error(
 			cli,
 			"invalid argument \"%s\" for \"--cpus\" flag: failed to parse %s as a "
 			"rational number",
 			v, v);
 	if (frac > 9)
-		return update_flag_error(
+		return cli_flag_error(
 			cli, "invalid argument \"%s\" for \"--cpus\" flag: value is too precise",
 			v);
 	if (frac) {
@@ -136,7 +120,7 @@ static int update_cpus(struct cli *cli, const struct cli_args *args, int64_t *re
 		parse_int64(digits, 10, &f, NULL);
 	}
 	if (w < 0 || w > INT64_MAX / 1000000000 - 1)
-		return update_flag_error(
+		return cli_flag_error(
 			cli, "invalid argument \"%s\" for \"--cpus\" flag: value is too precise",
 			v);
 	*ret = w * 1000000000 + f;
@@ -185,7 +169,7 @@ static int update_body(struct cli *cli, const struct cli_args *args, json_t **re
 		return r;
 	int64_t weight = cli_flag_int(args, "blkio-weight");
 	if (weight < 0 || weight > 65535)
-		return update_flag_error(
+		return cli_flag_error(
 			cli,
 			"invalid argument \"%lld\" for \"--blkio-weight\" flag: strconv.ParseUint: "
 			"parsing \"%lld\": value out of range",

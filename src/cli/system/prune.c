@@ -15,9 +15,6 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
-/* The longest answer to the prompt we read; the rest of the line is ignored */
-#define ANSWER_MAX 256
-
 static const struct cli_flag prune_flags[] = {
 	{ .name = "all",
 	  .shorthand = 'a',
@@ -105,22 +102,7 @@ static void confirmation(struct strbuf *sb, bool all, bool volumes, const char *
 		for (size_t i = 0; i < k; i++)
 			strbuf_addf(sb, "  - %s\n", shown[i]);
 	}
-	strbuf_addstr(sb, "\nAre you sure you want to continue? [y/N] ");
-}
-
-/* Print the prompt and read one line; true only for "y" or "Y" */
-static bool confirm(const char *message)
-{
-	fputs(message, stdout);
-	fflush(stdout);
-	char line[ANSWER_MAX];
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	char *s = line;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t len = strcspn(s, " \t\r\n");
-	return len == 1 && (*s == 'y' || *s == 'Y');
+	strbuf_addstr(sb, "\nAre you sure you want to continue?");
 }
 
 struct pruner {
@@ -209,13 +191,10 @@ static int check_filters(const struct cli *cli, const char *const *filters, size
 	for (size_t i = 0; i < n; i++) {
 		if (strchr(filters[i], '='))
 			continue;
-		const char *as = cli->invoked_as ? cli->invoked_as : "berth";
-		fprintf(stderr,
-			"invalid argument \"%s\" for \"--filter\" flag: bad format of filter (expected "
-			"name=value)\n\nUsage:  %s %s\n\nRun '%s --help' for more information\n",
-			filters[i], as, cli->cmd && cli->cmd->usage ? cli->cmd->usage : "[OPTIONS]",
-			as);
-		return CLI_EXIT_FAILURE;
+		return cli_flag_error(cli,
+				      "invalid argument \"%s\" for \"--filter\" flag: bad format of "
+				      "filter (expected name=value)",
+				      filters[i]);
 	}
 	return 0;
 }
@@ -239,7 +218,7 @@ static int run_prune(struct cli *cli, const struct cli_args *args)
 	if (!cli_flag_bool(args, "force")) {
 		cleanup_strbuf struct strbuf msg = STRBUF_INIT;
 		confirmation(&msg, all, volumes, filters, n);
-		if (!confirm(msg.buf))
+		if (!cli_confirm(cli, msg.buf))
 			return 0; /* docker: cancelled, quietly */
 	}
 	uint64_t space = 0;

@@ -4,8 +4,6 @@
  * reclaimed-space line are docker's. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -34,26 +32,6 @@ static void prune_size(double bytes, char *buf, size_t n)
 	snprintf(buf, n, "%.4g%s", bytes, units[i]);
 }
 
-/* docker's prompt.Confirm: one line from stdin, "y" or "Y" (trimmed) is yes */
-static bool prune_confirm(const char *warning)
-{
-	printf("%s [y/N] ", warning);
-	fflush(stdout);
-	char line[256];
-	size_t n = 0;
-	char ch;
-	while (n + 1 < sizeof(line) && read(STDIN_FILENO, &ch, 1) == 1 && ch != '\n')
-		line[n++] = ch;
-	line[n] = '\0';
-	char *s = line;
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	size_t len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
-		s[--len] = '\0';
-	return strcasecmp(s, "y") == 0;
-}
-
 static int prune_run(struct cli *cli, const struct cli_args *args)
 {
 	cleanup_error berth_error_t *err = NULL;
@@ -64,12 +42,10 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 		if (strchr(filters[i], '='))
 			continue;
 		/* docker's FilterOpt: a flag error when the flags are parsed, exit 125 */
-		const char *path = cli->invoked_as ? cli->invoked_as : "berth volume prune";
-		fprintf(stderr,
-			"invalid argument \"%s\" for \"--filter\" flag: bad format of filter (expected name=value)\n\n"
-			"Usage:  %s [OPTIONS]\n\nRun '%s --help' for more information\n",
-			filters[i], path, path);
-		return CLI_EXIT_FAILURE;
+		return cli_flag_error(cli,
+				      "invalid argument \"%s\" for \"--filter\" flag: bad format of "
+				      "filter (expected name=value)",
+				      filters[i]);
 	}
 	cleanup_free const char **f = xcalloc(nf + 2, sizeof(char *));
 	for (size_t i = 0; i < nf; i++)
@@ -82,7 +58,8 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 		return cli_error(cli, err, CLI_EXIT_ERROR);
 
 	if (!cli_flag_bool(args, "force") &&
-	    !prune_confirm(
+	    !cli_confirm(
+		    cli,
 		    all ? "WARNING! This will remove all local volumes not used by at least one container.\n"
 			  "Are you sure you want to continue?" :
 			  "WARNING! This will remove anonymous local volumes not used by at least one container.\n"
