@@ -107,6 +107,9 @@ ip_of()
 	[ "$status" -ne 0 ]
 	run "$DOCKER" exec ca ping -c1 -W1 cb
 	[ "$status" -ne 0 ]
+	# ps --filter network= sees each on its own network only
+	[ "$("$DOCKER" ps --filter network=n1 --format '{{.Names}}')" = ca ]
+	[ "$("$DOCKER" ps --filter network=n2 --format '{{.Names}}')" = cb ]
 }
 
 @test "connect and disconnect of a running container take effect" {

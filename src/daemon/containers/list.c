@@ -125,6 +125,39 @@ static int check_filters(const json_t *filters, berth_error_t **err)
 }
 
 /* Each filter key must match one of its values (c->lock held) */
+static bool labels_all(const json_t *labels, const json_t *vals)
+{
+	size_t i;
+	json_t *jv;
+	json_array_foreach(vals, i, jv)
+	{
+		const char *v = json_string_value(jv);
+		if (v && !label_match(labels, v))
+			return false;
+	}
+	return true;
+}
+
+/* network=<name or id prefix>: the networks of its config, and the ids
+ * of those it is attached to while running */
+static bool on_network(const struct container *c, const char *v)
+{
+	const char *mode = json_string_value(json_object_get(c->host_config, "NetworkMode"));
+	if (mode && strcmp(mode, v) == 0)
+		return true;
+	if (json_object_get(json_object_get(c->net_config, "EndpointsConfig"), v))
+		return true;
+	const char *name;
+	json_t *ep;
+	json_object_foreach(json_object_get(c->net_settings, "Networks"), name, ep)
+	{
+		const char *id = json_string_value(json_object_get(ep, "NetworkID"));
+		if (strcmp(name, v) == 0 || (id && *v && strncmp(id, v, strlen(v)) == 0))
+			return true;
+	}
+	return false;
+}
+
 static bool matches(const struct container *c, const json_t *filters)
 {
 	const char *key;
@@ -134,6 +167,13 @@ static bool matches(const struct container *c, const json_t *filters)
 		cleanup_json json_t *vals = filter_values(filters, key);
 		if (json_array_size(vals) == 0)
 			continue;
+		/* label=a&label=b wants both, as docker (compose finds its
+		 * services this way); every other key wants any of its values */
+		if (strcmp(key, "label") == 0) {
+			if (!labels_all(json_object_get(c->config, "Labels"), vals))
+				return false;
+			continue;
+		}
 		bool any = false;
 		size_t i;
 		json_t *jv;
@@ -147,8 +187,8 @@ static bool matches(const struct container *c, const json_t *filters)
 			else if (strcmp(key, "name") == 0) {
 				const char *n = v[0] == '/' ? v + 1 : v;
 				any |= strstr(c->name, n) != NULL;
-			} else if (strcmp(key, "label") == 0) {
-				any |= label_match(json_object_get(c->config, "Labels"), v);
+			} else if (strcmp(key, "network") == 0) {
+				any |= on_network(c, v);
 			} else if (strcmp(key, "status") == 0) {
 				const char *st = c->state == CONTAINER_EXITED &&
 								 !c->has_been_started ?
@@ -167,8 +207,7 @@ static bool matches(const struct container *c, const json_t *filters)
 				const char *h = health_status(c);
 				any |= strcmp(h ? h : "none", v) == 0;
 			} else {
-				any = true; /* before/since handled by the caller; others: no
-					       networks yet */
+				any = true; /* before/since are the caller's */
 			}
 		}
 		if (!any)
