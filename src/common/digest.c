@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
@@ -202,4 +203,13 @@ int digest_fd(int fd, struct digest *ret, size_t *ret_size, berth_error_t **err)
 	if (ret_size)
 		*ret_size = total;
 	return 0;
+}
+
+void digest_random_hex(char out[DIGEST_HEX_LEN + 1])
+{
+	unsigned char b[DIGEST_HEX_LEN / 2];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		abort(); /* getrandom on a running system does not fail for 32 bytes */
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }

@@ -29,6 +29,9 @@ bool digest_valid(const char *s);
 void digest_format(const struct digest *d, char out[DIGEST_STR_SIZE]);
 /* Write the 64 hex characters and a NUL into out */
 void digest_format_hex(const struct digest *d, char out[DIGEST_HEX_LEN + 1]);
+/* 64 random hex digits from getrandom: docker's id shape (containers,
+ * networks, endpoints, anonymous volumes) */
+void digest_random_hex(char out[DIGEST_HEX_LEN + 1]);
 /* "sha256:<hex>" as a new string; caller frees */
 char *digest_to_string(const struct digest *d);
 bool digest_equal(const struct digest *a, const struct digest *b);

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/xalloc.h"
@@ -283,15 +283,6 @@ static void rm_rf(const char *path);
 
 /* ---- create ------------------------------------------------------------------- */
 
-static void random_id(char out[DIGEST_HEX_LEN + 1])
-{
-	unsigned char b[DIGEST_HEX_LEN / 2];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		abort(); /* getrandom on a running system does not fail for 32 bytes */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* The image, its layers and its config's "config" object */
 struct create_image {
 	struct digest id;
@@ -428,7 +419,7 @@ int container_create(struct container_manager *m, const char *name, const json_t
 	json_object_set_new(config, "Image", json_string(image));
 
 	char id[DIGEST_HEX_LEN + 1];
-	random_id(id);
+	digest_random_hex(id);
 	struct container *c = container_new(m, id);
 	c->image_ref = xstrdup(image);
 	digest_format(&img.id, c->image_id);

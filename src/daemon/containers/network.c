@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "common/atomicfile.h"
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "daemon/containers/container-internal.h"
@@ -63,15 +63,6 @@ static char *netns_dir(struct container_manager *m)
 static char *netns_file(struct container_manager *m, const struct container *c)
 {
 	return xasprintf("%s/netns/%s", m->d->cfg.exec_root, c->id);
-}
-
-static void random_hex64(char out[65])
-{
-	unsigned char b[32];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		abort(); /* getrandom on a running system does not fail for 32 bytes */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 /* docker's EndpointSettings with nothing filled in */
@@ -486,7 +477,7 @@ static int activate_bridge(struct container_manager *m, struct container *c,
 	}
 
 	char sandbox[65];
-	random_hex64(sandbox);
+	digest_random_hex(sandbox);
 	json_t *s =
 		settings_blank(sandbox, path, ports ? ports : json_object(), json_incref(networks));
 	settings_mirror_bridge(s);
@@ -538,7 +529,7 @@ static int activate_none(struct container_manager *m, struct container *c, json_
 	if (netns_create(path, err) < 0)
 		return -1;
 	char sandbox[65];
-	random_hex64(sandbox);
+	digest_random_hex(sandbox);
 	json_t *ep = endpoint_blank();
 	json_object_set_new(ep, "NetworkID", json_string(id));
 	json_t *s = settings_blank(sandbox, path, json_object(), json_pack("{s:o}", "none", ep));

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "daemon/networks/dns-server.h"
@@ -24,15 +24,6 @@
  * the endpoint id (docker's veth<7 hex> shape): random, and derived, so
  * that network_adopt finds it from docker's EndpointSettings alone. */
 #define VETH_ID_LEN 7
-
-static void random_hex64(char out[65])
-{
-	unsigned char b[32];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		abort(); /* getrandom on a running system does not fail for 32 bytes */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static char *veth_name(const char *endpoint_id)
 {
@@ -249,7 +240,7 @@ static int devices_create(const struct network *n, const struct network_attach *
 		}
 		if (lerr->errnum != EEXIST || tries == 3 || !nl_link_exists(host, name))
 			return berth_error_fail(err, lerr->errnum, "%s", lerr->msg);
-		random_hex64(e->endpoint_id);
+		digest_random_hex(e->endpoint_id);
 	}
 	if (nl_link_set_master(host, e->host_ifname, n->bridge, err) < 0 ||
 	    nl_link_set_up(host, e->host_ifname, true, err) < 0 ||
@@ -290,7 +281,7 @@ static int attach_locked(struct network_store *ns, const char *ref, const struct
 	e->netns_fd = -1;
 	snprintf(e->container_id, sizeof(e->container_id), "%s", a->container_id);
 	e->container_name = xstrdup(a->container_name);
-	random_hex64(e->endpoint_id);
+	digest_random_hex(e->endpoint_id);
 
 	if (want_ip) {
 		if (!n->user_subnet) {
@@ -458,7 +449,7 @@ static int adopt_locked(struct network_store *ns, const char *network_id, const 
 	if (eid && strlen(eid) == 64)
 		memcpy(e->endpoint_id, eid, 65);
 	else
-		random_hex64(e->endpoint_id);
+		digest_random_hex(e->endpoint_id);
 	if (ipv4_addr_parse(ip, &e->ip, err) < 0) {
 		endpoint_free(e);
 		return -1;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "common/atomicfile.h"
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/xalloc.h"
@@ -42,15 +42,6 @@
 #define OPT_HOST_BINDING "com.docker.network.bridge.host_binding_ipv4"
 
 /* ---- small helpers ------------------------------------------------------------ */
-
-static void random_id(char out[65])
-{
-	unsigned char b[32];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		abort(); /* getrandom on a running system does not fail for 32 bytes */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static int64_t now_ns(void)
 {
@@ -523,7 +514,7 @@ static json_t *default_bridge_options(const struct network *n)
 static struct network *predefined_new(const char *name, const char *driver)
 {
 	struct network *n = xcalloc(1, sizeof(*n));
-	random_id(n->id);
+	digest_random_hex(n->id);
 	n->name = xstrdup(name);
 	n->driver = xstrdup(driver);
 	n->predefined = true;
@@ -887,7 +878,7 @@ static int create_locked(struct network_store *ns, const json_t *body, json_t **
 
 	struct network *n = xcalloc(1, sizeof(*n));
 	do
-		random_id(n->id);
+		digest_random_hex(n->id);
 	while (network_find_id(ns, n->id));
 	n->name = xstrdup(name);
 	n->driver = xstrdup(driver);

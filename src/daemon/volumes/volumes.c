@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "common/atomicfile.h"
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -207,15 +207,6 @@ static char *format_time(time_t t)
 	return xasprintf("%s%c%02ld:%02ld", buf, sign, off / 3600, (off % 3600) / 60);
 }
 
-static void random_name(char out[65])
-{
-	unsigned char b[32];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		abort(); /* getrandom on a running system does not fail for 32 bytes */
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* A map of strings, or null when empty (docker shows null for none) */
 static json_t *string_map(const json_t *m)
 {
@@ -312,7 +303,7 @@ int volume_create(struct volume_store *vs, const char *name, const char *driver,
 	char rnd[65];
 	cleanup_json json_t *all_labels = NULL;
 	if (!name || !*name) {
-		random_name(rnd);
+		digest_random_hex(rnd);
 		name = rnd;
 	}
 	if (driver && *driver && strcmp(driver, VOLUME_DRIVER_LOCAL) != 0)
