@@ -194,14 +194,17 @@ pty()
 }
 
 @test "exec: a command that cannot be run exits 126 with the daemon's reason" {
-	# docker's CLI reads berthd's bare error text as a bad frame header
-	# here, so the message is berth's own; the code is the exec's (126)
+	# the daemon writes the reason into the exec's stream on stdout, framed
+	# (as moby does), so both CLIs print it there; the code is the exec's
 	run --separate-stderr "$BERTH" exec ex-box nonexistent-command
 	[ "$status" -eq 126 ]
-	[[ "$stderr" == *'"nonexistent-command": executable file not found'* ]]
+	[[ "$output" == *'"nonexistent-command": executable file not found'* ]]
+	run --separate-stderr "$DOCKER" exec ex-box nonexistent-command
+	[ "$status" -eq 126 ]
+	[[ "$output" == *'"nonexistent-command": executable file not found'* ]]
 	run --separate-stderr "$BERTH" exec ex-box /etc
 	[ "$status" -eq 126 ]
-	[ -n "$stderr" ]
+	[ -n "$output" ]
 }
 
 # ---------------------------------------------------------------------------
