@@ -10,7 +10,7 @@ BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 
-.PHONY: all build check unit demo asan fuzz lint format install clean deps bench-runtime bench-images bench-cli conformance
+.PHONY: all build check unit demo asan fuzz lint format install clean deps bench-runtime bench-images bench-cli bench-network conformance
 
 all: build
 
@@ -56,6 +56,11 @@ bench-images: build
 # `berth ps` vs `docker ps` with 100 containers (root): RUNS=n per client (default 20)
 bench-cli: build
 	BERTH_BUILD=$(abspath $(BUILD)) bench/cli/run.sh $(if $(RUNS),-n $(RUNS))
+
+# `run --rm busybox true`, --network none vs the default network, berth vs
+# docker vs podman, each in a netns of its own (root): RUNS=n per case (default 20)
+bench-network: build
+	BERTH_BUILD=$(abspath $(BUILD)) bench/network/run.sh $(if $(RUNS),-n $(RUNS))
 
 # OCI runtime-tools validation (root; not part of check): berth vs runc vs crun.
 # RUNTIME_TOOLS_SRC=<runtime-tools checkout or .tar.gz> supplies validation/.

@@ -19,6 +19,11 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 [ "${BENCH_LOCKED:-}" = 1 ] || exec env BENCH_LOCKED=1 flock /tmp/berth-bats.lock "$0" "$@"
+# flock holds the lock for us; our copy of its descriptor must not reach
+# the daemons (one that outlived us would hold the lock for everyone)
+for f in "/proc/$$/fd/"*; do
+	[ "$(readlink "$f")" = /tmp/berth-bats.lock ] && eval "exec ${f##*/}>&-"
+done
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/../lib.sh"
