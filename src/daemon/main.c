@@ -163,14 +163,15 @@ static int run(struct daemon_options *o, berth_error_t **err)
 			return -1;
 	}
 
+	/* Listen before opening the stores: a second berthd on the same
+	 * sockets stops here ("another daemon is listening"), before it could
+	 * touch what the first one owns (bridges, nftables tables, mounts).
+	 * Clients that connect meanwhile wait in the backlog. */
 	static struct daemon d;
-	if (daemon_open(&d, &o->cfg, err) < 0)
-		return -1;
-
 	struct listener ls[MAX_LISTENERS];
 	size_t n = 0;
 	int r = 0;
-	for (char **h = d.cfg.hosts; *h; h++) {
+	for (char **h = o->cfg.hosts; *h; h++) {
 		if (n == MAX_LISTENERS) {
 			r = berth_error_fail(err, EINVAL, "too many hosts (at most %d)",
 					     MAX_LISTENERS);
@@ -182,6 +183,11 @@ static int run(struct daemon_options *o, berth_error_t **err)
 		}
 		log_info("API listen on %s", ls[n].path);
 		n++;
+	}
+	bool opened = false;
+	if (r == 0) {
+		r = daemon_open(&d, &o->cfg, err);
+		opened = r == 0;
 	}
 	if (r == 0) {
 		log_info("berthd is up: data root '%s', exec root '%s', runtime '%s'",
@@ -196,7 +202,8 @@ static int run(struct daemon_options *o, berth_error_t **err)
 		unlink(ls[i].path);
 		free(ls[i].path);
 	}
-	daemon_shutdown(&d);
+	if (opened)
+		daemon_shutdown(&d);
 	if (pidfd >= 0)
 		unlink(o->pidfile);
 	/* connection threads may still run: the rest of d is left to exit */

@@ -229,6 +229,17 @@ ip_of()
 	run "$DOCKER" run --rm busybox ip -o -4 addr show eth0
 	[ "$status" -eq 0 ]
 	[[ $output == *"inet 172."* ]]
+	# aliases and fixed addresses are for user-defined networks only
+	# (docker's CLI refuses the alias itself; the daemon says it to API clients)
+	run "$DOCKER" create --network-alias x busybox
+	[ "$status" -ne 0 ]
+	[[ $output == *"network-scoped aliases are only supported for user-defined networks"* ]]
+	run berthd_curl POST /containers/create -H 'Content-Type: application/json' \
+		-d '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["x"]}}}}'
+	[[ $output == *"network-scoped alias is supported only for containers in user defined networks"* ]]
+	run "$DOCKER" create --ip 172.17.0.99 busybox
+	[ "$status" -ne 0 ]
+	[[ $output == *"user specified IP address is supported on user defined networks only"* ]]
 }
 
 @test "--network none has only lo, host sees the host's links, container:<x> shares x's" {

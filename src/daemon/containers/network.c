@@ -241,6 +241,19 @@ int network_check_create(struct container_manager *m, struct container *c, berth
 		json_object_set_new(eps, name,
 				    json_is_object(v) ? json_deep_copy(v) : json_object());
 	}
+	/* the default bridge has no service discovery and no user addresses
+	 * (moby's validateEndpointSettings) */
+	json_t *be = json_object_get(eps, "bridge");
+	if (json_array_size(json_object_get(be, "Aliases")) > 0)
+		return berth_error_fail(err, EINVAL,
+					"network-scoped alias is supported only for containers in user "
+					"defined networks");
+	const char *ip = json_string_value(
+		json_object_get(json_object_get(be, "IPAMConfig"), "IPv4Address"));
+	if (ip && *ip)
+		return berth_error_fail(err, EINVAL,
+					"user specified IP address is supported on user defined "
+					"networks only");
 	json_object_set(c->net_config, "EndpointsConfig", eps);
 	return 0;
 }
