@@ -214,6 +214,9 @@ int config_parse_args(int argc, char **argv, struct daemon_options *o, enum conf
 			break;
 		case OPT_ULIMIT: {
 			json_t *u = NULL;
+			if (!optarg)
+				return berth_error_fail(err, EINVAL,
+							"--default-ulimit needs a value");
 			if (ulimit_parse(optarg, &u, err) < 0)
 				return -1;
 			json_t *all = json_object_get(f, "default-ulimits");

@@ -46,7 +46,7 @@ struct daemon {
 	pthread_mutex_t images_lock;
 	struct events *events;
 	struct container_manager *containers;
-	struct volume_store *volumes; /* thread-safe; open for the daemon's whole life */
+	struct volume_store *volumes;   /* thread-safe; open for the daemon's whole life */
 	struct network_store *networks; /* thread-safe; opened before the containers (adoption) */
 	time_t started_at;
 	char *id; /* daemon ID (info.ID), persistent in <data_root>/engine-id */

@@ -35,8 +35,7 @@ struct dns_question {
 /* EINVAL with what is wrong: short packet, not a query (QR set, opcode
  * not 0), qdcount != 1, a label over 63 bytes, a name over 253, a
  * compression pointer */
-int dns_parse_query(const uint8_t *pkt, size_t len, struct dns_question *ret,
-		    berth_error_t **err);
+int dns_parse_query(const uint8_t *pkt, size_t len, struct dns_question *ret, berth_error_t **err);
 /* The answer to the query pkt (parsed into q): header with QR, RA, the
  * rcode and q's id and RD, the question copied, then n A records for
  * q->name with ttl.  Returns the length written, -1 when cap is too small. */

@@ -75,7 +75,6 @@ struct nl_prefix {
 };
 /* Every IPv4 route of the main table except the default route, plus
  * every IPv4 address's subnet; caller frees *ret */
-int nl_ipv4_prefixes(struct nl_sock *s, struct nl_prefix **ret, size_t *ret_n,
-		     berth_error_t **err);
+int nl_ipv4_prefixes(struct nl_sock *s, struct nl_prefix **ret, size_t *ret_n, berth_error_t **err);
 
 #endif

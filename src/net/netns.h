@@ -28,8 +28,7 @@ int netns_open(const char *path, int *ret_fd, berth_error_t **err);
 int netns_run(int netns_fd, int (*fn)(void *arg, berth_error_t **err), void *arg,
 	      berth_error_t **err);
 /* socket(domain, type|SOCK_CLOEXEC, proto) created inside netns_fd */
-int netns_socket(int netns_fd, int domain, int type, int proto, int *ret_fd,
-		 berth_error_t **err);
+int netns_socket(int netns_fd, int domain, int type, int proto, int *ret_fd, berth_error_t **err);
 /* Write value to /proc/sys/<key with dots as slashes> in netns_fd (-1: the
  * thread's own namespace), e.g. "net.ipv4.conf.berth0.route_localnet" */
 int netns_sysctl(int netns_fd, const char *key, const char *value, berth_error_t **err);

@@ -245,10 +245,13 @@ static int nft_run(const char *script, berth_error_t **err)
 	r = nft_run_cmd_from_buffer(ctx, script);
 	/* reading a buffer rewinds it for the next run */
 	(void)nft_ctx_get_output_buffer(ctx);
+	if (r == 0) {
+		(void)nft_ctx_get_error_buffer(ctx);
+		pthread_mutex_unlock(&nft_lock);
+		return 0;
+	}
 	cleanup_free char *msg = xstrdup(nft_ctx_get_error_buffer(ctx));
 	pthread_mutex_unlock(&nft_lock);
-	if (r == 0)
-		return 0;
 	cleanup_strbuf struct strbuf sb = STRBUF_INIT;
 	const char *m = msg ? msg : "";
 	while (*m == ' ' || *m == '\t' || *m == '\n')

@@ -36,8 +36,8 @@ struct nft_network {
 };
 
 struct nft_port {
-	int proto;               /* IPPROTO_TCP or IPPROTO_UDP */
-	struct in_addr host_ip;  /* INADDR_ANY: every local address */
+	int proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+	struct in_addr host_ip; /* INADDR_ANY: every local address */
 	uint16_t host_port;
 	struct in_addr ctr_ip;
 	uint16_t ctr_port;

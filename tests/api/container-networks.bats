@@ -112,6 +112,25 @@ ip_of()
 	[ "$("$DOCKER" ps --filter network=n2 --format '{{.Names}}')" = cb ]
 }
 
+@test "--icc off: containers of one network cannot reach each other, the gateway still answers" {
+	"$DOCKER" network create -o com.docker.network.bridge.enable_icc=false closed >/dev/null
+	run_idle ia --network closed
+	run_idle ib --network closed
+	ipb=$(ip_of ib closed)
+	gw=$("$DOCKER" network inspect -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}' closed)
+	[ -n "$ipb" ] && [ -n "$gw" ]
+	run "$DOCKER" exec ia ping -c1 -W1 "$ipb"
+	[ "$status" -ne 0 ]
+	run "$DOCKER" exec ia ping -c1 -W2 "$gw"
+	[ "$status" -eq 0 ]
+	# on a network with icc (the default) the same works
+	"$DOCKER" network create open >/dev/null
+	run_idle oa --network open
+	run_idle ob --network open
+	run "$DOCKER" exec oa ping -c1 -W2 "$(ip_of ob open)"
+	[ "$status" -eq 0 ]
+}
+
 @test "connect and disconnect of a running container take effect" {
 	"$DOCKER" network create n1 >/dev/null
 	"$DOCKER" network create n2 >/dev/null

@@ -104,12 +104,15 @@ dev_addr()
 	run "$DOCKER" network rm n1 n2
 	[ "$status" -eq 0 ]
 	[ "$output" = "n1"$'\n'"n2" ]
-	! ip link show "br-${id:0:12}" 2>/dev/null
-	! nft list table ip berth | grep -qF "br-${id:0:12}"
-	! nft list table bridge berth | grep -qF 10.231.0.0/24
+	if ip link show "br-${id:0:12}" 2>/dev/null; then false; fi
+	if nft list table ip berth | grep -qF "br-${id:0:12}"; then false; fi
+	if nft list table bridge berth | grep -qF 10.231.0.0/24; then false; fi
 	[ "$("$DOCKER" network ls -q | wc -l)" -eq 3 ]
-	[ -z "$(ls "$BERTH_DATA_ROOT/networks" | grep -v -e "^$("$DOCKER" network inspect -f '{{.Id}}' bridge)" \
-		-e "^$("$DOCKER" network inspect -f '{{.Id}}' host)" -e "^$("$DOCKER" network inspect -f '{{.Id}}' none)")" ]
+	local keep f
+	keep=" $("$DOCKER" network inspect -f '{{.Id}}' bridge host none | tr '\n' ' ')"
+	for f in "$BERTH_DATA_ROOT/networks"/*; do
+		[[ $keep == *" $(basename "$f" .json) "* ]]
+	done
 }
 
 @test "network create and rm errors are docker's" {
@@ -166,7 +169,7 @@ dev_addr()
 	[ "$(dev_addr berthtest0)" = 10.235.0.1/24 ]
 	ip -o link show berthtest0 | grep -q 'mtu 1400'
 	"$DOCKER" network rm c1 >/dev/null
-	! ip link show berthtest0 2>/dev/null
+	if ip link show berthtest0 2>/dev/null; then false; fi
 	run "$DOCKER" network create -o com.docker.network.driver.mtu=nope c2
 	[ "$status" -eq 1 ]
 	[[ $output == *"invalid MTU number"* ]]
@@ -219,9 +222,9 @@ dev_addr()
 	subnet=$("$DOCKER" network inspect -f '{{(index .IPAM.Config 0).Subnet}}' bridge)
 	berthd_stop
 	# no endpoints: berthd took its bridges and tables with it
-	! ip link show berth0 2>/dev/null
-	! ip link show "br-${id:0:12}" 2>/dev/null
-	! nft list table ip berth 2>/dev/null
+	if ip link show berth0 2>/dev/null; then false; fi
+	if ip link show "br-${id:0:12}" 2>/dev/null; then false; fi
+	if nft list table ip berth 2>/dev/null; then false; fi
 	berthd_restart
 	[ "$("$DOCKER" network inspect -f '{{.Id}} {{.Labels.x}}' r1)" = "$id y" ]
 	[ "$("$DOCKER" network inspect -f '{{.Id}}' bridge)" = "$bridge_id" ]
@@ -306,5 +309,5 @@ dev_addr()
 	"$DOCKER" rm -f c1 >/dev/null
 	[ "$("$DOCKER" network inspect -f '{{len .Containers}}' k1)" = 0 ]
 	"$DOCKER" network rm k1 >/dev/null
-	! ip link show "br-${id:0:12}" 2>/dev/null
+	if ip link show "br-${id:0:12}" 2>/dev/null; then false; fi
 }

@@ -225,8 +225,10 @@ static int ls_run(struct cli *cli, const struct cli_args *args)
 	const char *given = cli_flag_string(args, "format");
 	cleanup_free char *config_fmt = NULL;
 	const char *fmt = given && *given ? given : NULL;
-	if (!fmt && !quiet)
-		fmt = config_fmt = ls_config_format(cli);
+	if (!fmt && !quiet) {
+		config_fmt = ls_config_format(cli);
+		fmt = config_fmt;
+	}
 	if (!fmt || strcmp(fmt, "table") == 0)
 		fmt = quiet ? "{{.ID}}" : LS_TABLE;
 	else if (strcmp(fmt, "raw") == 0)

@@ -79,17 +79,17 @@ struct container {
 	unsigned attach_waiting;
 	uint64_t exit_gen; /* bumped at every exit (wait next-exit) */
 	bool removed;
-	json_t *health;      /* State.Health or NULL */
-	json_t *mounts;      /* mount points (mounts.c); NULL until mounts_get loads them */
-	bool volumes_active; /* its volumes are acquired (from start to stop) */
-	bool remove_volumes; /* rm -v: container_destroy removes its anonymous volumes */
+	json_t *health;       /* State.Health or NULL */
+	json_t *mounts;       /* mount points (mounts.c); NULL until mounts_get loads them */
+	bool volumes_active;  /* its volumes are acquired (from start to stop) */
+	bool remove_volumes;  /* rm -v: container_destroy removes its anonymous volumes */
 	json_t *net_settings; /* NetworkSettings of the running container (network.c), NULL when
 			       * stopped; saved in <dir>/network.json */
 	bool net_active;      /* network_activate succeeded: deactivate owes the teardown */
 	json_t *net_extra;    /* network.c's own state of the run (NULL when stopped):
 			       * {NetnsPath, Hosts, Gateway, DNS, Ifaces {network id: ethN},
 			       * PortsNetwork}; spec_input strings point into it */
-	pthread_cond_t cond; /* restart backoff, attach hand-off */
+	pthread_cond_t cond;  /* restart backoff, attach hand-off */
 	struct watcher *watchers;
 	struct container_manager *m; /* not owned */
 };
@@ -189,8 +189,8 @@ int network_check_create(struct container_manager *m, struct container *c, berth
  * first bridge network, serve DNS when a network has it; fills
  * c->net_settings and *ret_in's netns_path, hosts_extra, embedded_dns
  * (strings owned by c: valid until the next activate). */
-int network_activate(struct container_manager *m, struct container *c,
-		     struct spec_input *ret_in, berth_error_t **err);
+int network_activate(struct container_manager *m, struct container *c, struct spec_input *ret_in,
+		     berth_error_t **err);
 /* When it stops (c->lock held): unpublish, detach, stop DNS, remove the
  * netns; what fails is logged; NetworkSettings keep the networks with
  * empty addresses as docker shows a stopped container */

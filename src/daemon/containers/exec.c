@@ -294,7 +294,6 @@ static int exec_status(struct container *c, const char *id, bool expect_exit, bo
 	}
 }
 
-
 /* Ask the shim for an exec's state (m->lock NOT held); expect_exit: its
  * stream just ended */
 static void exec_refresh(struct container_manager *m, const char *id, bool expect_exit)

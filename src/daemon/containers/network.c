@@ -194,13 +194,13 @@ int network_check_create(struct container_manager *m, struct container *c, berth
 	struct network_store *ns = m->d->networks;
 	const char *g = json_string_value(json_object_get(c->host_config, "NetworkMode"));
 	bool dflt = !g || !*g || strcmp(g, "default") == 0;
-	/* a copy: setting NetworkMode below frees the string g points to */
-	cleanup_free char *mode = xstrdup(dflt ? "bridge" : g);
 	json_t *eps_in = json_object_get(c->net_config, "EndpointsConfig");
 	if (eps_in && !json_is_object(eps_in) && !json_is_null(eps_in))
 		return berth_error_fail(err, EINVAL,
 					"NetworkingConfig.EndpointsConfig: want an object, got %s",
 					bjson_type_name(eps_in));
+	/* a copy: setting NetworkMode below frees the string g points to */
+	cleanup_free char *mode = xstrdup(dflt ? "bridge" : g);
 	json_object_set_new(c->host_config, "NetworkMode", json_string(mode));
 	if (mode_is_container(mode)) {
 		/* the container is looked up at each start, as docker does */
@@ -245,9 +245,10 @@ int network_check_create(struct container_manager *m, struct container *c, berth
 	 * (moby's validateEndpointSettings) */
 	json_t *be = json_object_get(eps, "bridge");
 	if (json_array_size(json_object_get(be, "Aliases")) > 0)
-		return berth_error_fail(err, EINVAL,
-					"network-scoped alias is supported only for containers in user "
-					"defined networks");
+		return berth_error_fail(
+			err, EINVAL,
+			"network-scoped alias is supported only for containers in user "
+			"defined networks");
 	const char *ip = json_string_value(
 		json_object_get(json_object_get(be, "IPAMConfig"), "IPv4Address"));
 	if (ip && *ip)

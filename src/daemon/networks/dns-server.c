@@ -389,9 +389,12 @@ static ssize_t served_recv(struct dns_server *s, struct served *e, void *buf, si
 	ssize_t n = -1;
 	int saved = EAGAIN;
 	if (!e->removed) {
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
 		n = buf ? recvfrom(e->udp_fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC,
 				   (struct sockaddr *)from, flen) :
-			  accept4(e->tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			  accept4(e->tcp_fd, (struct sockaddr *)&peer, &plen,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
 		saved = errno;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -403,7 +406,7 @@ static void on_udp(struct dns_server *s, struct served *e)
 {
 	uint8_t pkt[DNS_UDP_MAX];
 	for (int i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_in client;
+		struct sockaddr_in client = { 0 };
 		socklen_t clen = sizeof(client);
 		ssize_t n = served_recv(s, e, pkt, sizeof(pkt), &client, &clen);
 		if (n < 0) {
@@ -423,7 +426,7 @@ static void on_upstream(struct dns_server *s)
 {
 	uint8_t pkt[DNS_UDP_MAX];
 	for (int i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_in from = { 0 };
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(s->upfd, pkt, sizeof(pkt), MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &flen);
@@ -846,7 +849,7 @@ int dns_server_add(struct dns_server *s, const char *container_id, int netns_fd,
 		served_free(e); /* closing the fds takes them out of the set */
 		return r;
 	}
-	s->served = xgrow(s->served, &s->alloc_served, s->n_served + 1, sizeof(*s->served));
+	s->served = xgrow(s->served, &s->alloc_served, s->n_served + 1, sizeof(struct served *));
 	s->served[s->n_served++] = e;
 	pthread_mutex_unlock(&s->lock);
 	return 0;

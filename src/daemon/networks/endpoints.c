@@ -42,19 +42,30 @@ static void addr_format(struct in_addr a, char buf[INET_ADDRSTRLEN])
 }
 
 /* "02:42:ac:11:00:02" (case-insensitive, ':' or '-') */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int mac_parse(const char *s, unsigned char mac[6], berth_error_t **err)
 {
-	unsigned v[6];
-	char sep[5], tail;
-	int r = sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &v[0], &sep[0], &v[1], &sep[1], &v[2],
-		       &sep[2], &v[3], &sep[3], &v[4], &sep[4], &v[5], &tail);
-	if (r != 11 || strlen(s) != 17)
+	if (strlen(s) != 17)
 		return berth_error_fail(err, EINVAL, "invalid MAC address '%s'", s);
-	for (int i = 0; i < 5; i++)
-		if (sep[i] != ':' && sep[i] != '-')
+	unsigned char v[6];
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':' && p[2] != '-'))
 			return berth_error_fail(err, EINVAL, "invalid MAC address '%s'", s);
-	for (int i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
+		v[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(mac, v, sizeof(v));
 	return 0;
 }
 

@@ -23,10 +23,10 @@ struct endpoint {
 	char endpoint_id[65]; /* random 64 hex */
 	struct in_addr ip;
 	unsigned char mac[6];
-	char *host_ifname;   /* the veth on the host; NULL for macvlan */
-	json_t *aliases;     /* array of strings (the request's Aliases) */
-	json_t *dns_names;   /* name, aliases, short id: what DNS answers for */
-	bool static_ip;      /* IPAMConfig.IPv4Address */
+	char *host_ifname; /* the veth on the host; NULL for macvlan */
+	json_t *aliases;   /* array of strings (the request's Aliases) */
+	json_t *dns_names; /* name, aliases, short id: what DNS answers for */
+	bool static_ip;    /* IPAMConfig.IPv4Address */
 	/* macvlan (endpoints.c): the device inside and a dup of the container's
 	 * netns (owned when ifname is set), to delete the device at detach:
 	 * it has no host side that would take it along */
@@ -38,12 +38,12 @@ struct endpoint {
 struct network {
 	char id[65];
 	char *name;
-	char *driver;        /* "bridge", "host", "null", "macvlan" */
-	char *bridge;        /* device: berth0 or br-<id12>; NULL for other drivers */
-	char *parent;        /* macvlan: the parent link */
-	char *macvlan_mode;  /* macvlan: "bridge" */
-	bool has_subnet;     /* host/null have none */
-	bool user_subnet;    /* the IPAM config gave the subnet (--ip allowed) */
+	char *driver;       /* "bridge", "host", "null", "macvlan" */
+	char *bridge;       /* device: berth0 or br-<id12>; NULL for other drivers */
+	char *parent;       /* macvlan: the parent link */
+	char *macvlan_mode; /* macvlan: "bridge" */
+	bool has_subnet;    /* host/null have none */
+	bool user_subnet;   /* the IPAM config gave the subnet (--ip allowed) */
 	struct ipv4_net subnet;
 	bool has_range;
 	struct ipv4_net range;

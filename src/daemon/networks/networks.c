@@ -175,7 +175,7 @@ static void store_add(struct network_store *ns, struct network *n)
 {
 	if (ns->n == ns->alloc) {
 		ns->alloc = ns->alloc ? 2 * ns->alloc : 8;
-		ns->v = xreallocarray(ns->v, ns->alloc, sizeof(*ns->v));
+		ns->v = xreallocarray(ns->v, ns->alloc, sizeof(struct network *));
 	}
 	ns->v[ns->n++] = n;
 }
@@ -185,7 +185,8 @@ static void store_unlink(struct network_store *ns, const struct network *n)
 {
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i] == n) {
-			memmove(&ns->v[i], &ns->v[i + 1], (ns->n - i - 1) * sizeof(*ns->v));
+			memmove(&ns->v[i], &ns->v[i + 1],
+				(ns->n - i - 1) * sizeof(struct network *));
 			ns->n--;
 			return;
 		}

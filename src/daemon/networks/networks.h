@@ -22,7 +22,8 @@ struct network_store;
 #define NETWORK_DEFAULT_BRIDGE "berth0"
 
 struct network_config {
-	const char *bip; /* daemon.json "bip": the default bridge's gateway/prefix, NULL: a default pool */
+	const char *bip; /* daemon.json "bip": the default bridge's gateway/prefix, NULL: a default
+			    pool */
 	bool icc;        /* daemon.json "icc" (default true) for the default bridge */
 	unsigned mtu;    /* daemon.json "mtu", 0: 1500 */
 };
@@ -45,8 +46,7 @@ void network_store_close(struct network_store *ns);
  * EEXIST (409) "network with name x already exists"; EINVAL for bad
  * input; EPERM (403) for the host/null drivers ("only one instance of
  * \"host\" network is allowed").  *ret {Id, Warning} (caller owns). */
-int network_create(struct network_store *ns, const json_t *body, json_t **ret,
-		   berth_error_t **err);
+int network_create(struct network_store *ns, const json_t *body, json_t **ret, berth_error_t **err);
 /* GET /networks/{id}: by full id, name, or unique id prefix (as docker);
  * ENOENT "network x not found".  docker's shape with Containers. */
 int network_inspect(struct network_store *ns, const char *ref, json_t **ret, berth_error_t **err);
@@ -75,11 +75,11 @@ int network_lookup(struct network_store *ns, const char *ref, char **ret_id, cha
 bool network_has_dns(struct network_store *ns, const char *network_id);
 
 struct network_attach {
-	const char *container_id;   /* 64 hex */
-	const char *container_name; /* without '/' */
-	int netns_fd;               /* the container's network namespace */
-	const char *ifname;         /* the device inside: eth0, eth1, ... */
-	bool default_route;         /* the first network: the default route via its gateway */
+	const char *container_id;      /* 64 hex */
+	const char *container_name;    /* without '/' */
+	int netns_fd;                  /* the container's network namespace */
+	const char *ifname;            /* the device inside: eth0, eth1, ... */
+	bool default_route;            /* the first network: the default route via its gateway */
 	const json_t *endpoint_config; /* EndpointSettings of the request (IPAMConfig.IPv4Address,
 					* Aliases, MacAddress), may be NULL */
 };
@@ -117,8 +117,8 @@ int network_publish(struct network_store *ns, const char *container_id, const ch
 		    const json_t *port_bindings, const json_t *exposed_ports, bool publish_all,
 		    json_t **ret, berth_error_t **err);
 /* Publish again exactly the ports of a saved NetworkSettings.Ports (adopt) */
-int network_republish(struct network_store *ns, const char *container_id,
-		      const char *network_id, const json_t *ports, berth_error_t **err);
+int network_republish(struct network_store *ns, const char *container_id, const char *network_id,
+		      const json_t *ports, berth_error_t **err);
 /* Drop the container's published ports (no-op when none) */
 void network_unpublish(struct network_store *ns, const char *container_id);
 

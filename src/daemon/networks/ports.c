@@ -6,7 +6,9 @@
  * IPv4 only: an IPv6 HostIp ("::") is skipped. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -167,13 +169,21 @@ static int ports_parse(const json_t *bindings, const json_t *exposed, bool publi
 
 static void ephemeral_range(unsigned *lo, unsigned *hi)
 {
-	cleanup_fclose FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
 	*lo = PORT_EPHEMERAL_LO;
 	*hi = PORT_EPHEMERAL_HI;
-	unsigned a, b;
-	if (f && fscanf(f, "%u %u", &a, &b) == 2 && a >= 1 && a <= b && b <= 65535) {
-		*lo = a;
-		*hi = b;
+	char buf[64];
+	cleanup_close int fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(buf, &end, 10);
+	unsigned long b = strtoul(end, &end, 10);
+	if (errno == 0 && a >= 1 && a <= b && b <= 65535) {
+		*lo = (unsigned)a;
+		*hi = (unsigned)b;
 	}
 }
 

@@ -94,23 +94,23 @@ static int setup(void **state)
 	f->c1 = container_netns("c1");
 	f->c2 = container_netns("c2");
 	if (f->c1 < 0 || f->c2 < 0)
-		return -1;
+		return free(f), -1;
 	f->upstream = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
 	socklen_t alen = sizeof(a);
 	if (bind(f->upstream, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    getsockname(f->upstream, (struct sockaddr *)&a, &alen) < 0)
-		return -1;
+		return free(f), -1;
 	f->upstream_addr = a;
 	cleanup_error berth_error_t *err = NULL;
 	if (dns_server_start(resolve, &seen_lock, &f->s, &err) < 0)
-		return -1;
+		return free(f), -1;
 	dns_server_set_upstream(f->s, &f->upstream_addr);
 	if (dns_server_add(f->s, "c1", f->c1, &err) < 0 ||
 	    dns_server_add(f->s, "c2", f->c2, &err) < 0) {
 		fprintf(stderr, "# %s\n", err->msg);
-		return -1;
+		return free(f), -1;
 	}
 	*state = f;
 	return 0;
@@ -201,7 +201,7 @@ static void check_answer(const uint8_t *query, size_t qn, const uint8_t *ans, ss
 
 static void udp_ask(int fd, const char *name, int type, int rcode, const char *const *addrs)
 {
-	uint8_t q[512], a[DNS_UDP_MAX];
+	uint8_t q[512] = { 0 }, a[DNS_UDP_MAX] = { 0 };
 	size_t qn = mkquery(name, type, q, sizeof(q));
 	assert_int_equal(send(fd, q, qn, 0), (ssize_t)qn);
 	ssize_t an = recv_within(fd, a, sizeof(a), 3000);
@@ -248,7 +248,7 @@ static void test_forward(void **state)
 {
 	struct fixture *f = *state;
 	cleanup_close int fd = udp_client(f->c1);
-	uint8_t q[512], fwd[DNS_UDP_MAX], a[DNS_UDP_MAX];
+	uint8_t q[512] = { 0 }, fwd[DNS_UDP_MAX] = { 0 }, a[DNS_UDP_MAX] = { 0 };
 	size_t qn = mkquery("example.org", T_A, q, sizeof(q));
 	assert_int_equal(send(fd, q, qn, 0), (ssize_t)qn);
 
@@ -262,7 +262,7 @@ static void test_forward(void **state)
 	assert_memory_equal(fwd + 2, q + 2, qn - 2);
 
 	/* a reply from elsewhere is ignored */
-	uint8_t reply[512];
+	uint8_t reply[512] = { 0 };
 	memcpy(reply, fwd, qn);
 	reply[2] |= 0x80;
 	reply[3] = 0x83; /* RA, NXDOMAIN */
@@ -287,7 +287,7 @@ static void test_forward_timeout(void **state)
 	struct fixture *f = *state;
 	dns_server_set_timeout(f->s, 300);
 	cleanup_close int fd = udp_client(f->c1);
-	uint8_t q[512], a[DNS_UDP_MAX], fwd[DNS_UDP_MAX];
+	uint8_t q[512] = { 0 }, a[DNS_UDP_MAX] = { 0 }, fwd[DNS_UDP_MAX] = { 0 };
 	size_t qn = mkquery("slow.example", T_A, q, sizeof(q));
 	assert_int_equal(send(fd, q, qn, 0), (ssize_t)qn);
 	ssize_t an = recv_within(fd, a, sizeof(a), 3000);
@@ -317,7 +317,7 @@ static void test_malformed(void **state)
 {
 	struct fixture *f = *state;
 	cleanup_close int fd = udp_client(f->c1);
-	uint8_t q[512], a[DNS_UDP_MAX];
+	uint8_t q[512] = { 0 }, a[DNS_UDP_MAX] = { 0 };
 	size_t qn = mkquery("web", T_A, q, sizeof(q));
 
 	/* shorter than a header: dropped */
@@ -360,7 +360,7 @@ static int tcp_client(int netns)
 
 static ssize_t tcp_ask(int fd, const uint8_t *q, size_t qn, uint8_t *a, size_t cap)
 {
-	uint8_t buf[2 + 512];
+	uint8_t buf[2 + 512] = { 0 };
 	buf[0] = (uint8_t)(qn >> 8), buf[1] = (uint8_t)qn;
 	memcpy(buf + 2, q, qn);
 	assert_int_equal(send(fd, buf, qn + 2, MSG_NOSIGNAL), (ssize_t)(qn + 2));
@@ -379,7 +379,7 @@ static ssize_t tcp_ask(int fd, const uint8_t *q, size_t qn, uint8_t *a, size_t c
 static void test_tcp(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t q[512], a[DNS_UDP_MAX];
+	uint8_t q[512] = { 0 }, a[DNS_UDP_MAX] = { 0 };
 	/* a slow client that says nothing does not hold up anyone */
 	cleanup_close int slow = tcp_client(f->c1);
 	cleanup_close int half = tcp_client(f->c1);
@@ -426,7 +426,7 @@ static void test_remove(void **state)
 	dns_server_remove(f->s, "c2");
 	dns_server_remove(f->s, "c2"); /* no-op */
 	dns_server_remove(f->s, "nope");
-	uint8_t q[512], a[512];
+	uint8_t q[512] = { 0 }, a[512] = { 0 };
 	size_t qn = mkquery("only-c2", T_A, q, sizeof(q));
 	assert_int_equal(send(fd, q, qn, 0), (ssize_t)qn);
 	/* no answer: either the socket is closed already (refused) or

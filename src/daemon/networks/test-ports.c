@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "daemon/networks/ports.c"
+#include "daemon/networks/ports.c" /* NOLINT(bugprone-suspicious-include): stubs below replace the store */
 
 /* ---- stubs for networks.c and endpoints.c ---- */
 static int sync_calls;
@@ -303,7 +303,7 @@ static void test_publish_undo(void **state)
 	sync_fail = true;
 	assert_true(network_publish(&f->ns, f->a.container_id, "net1", b, NULL, false, &ports,
 				    &err) < 0);
-	assert_error_contains(err, "nft says no");
+	assert_non_null(strstr(err ? err->msg : "", "nft says no"));
 	assert_int_equal(count_ports(&f->ns), 0);
 	/* the port was let go */
 	int fd = port_bind(IPPROTO_TCP, (struct in_addr){ htonl(INADDR_LOOPBACK) }, (uint16_t)p);
