@@ -15,6 +15,7 @@
 #include "daemon/containers/manager.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/filters.h"
 #include "daemon/http/http.h"
 #include "daemon/router.h"
 #include "daemon/volumes/volumes.h"
@@ -25,20 +26,6 @@
 #define PRUNE_MIN_API 42 /* from 1.42 prune takes anonymous volumes only, unless all */
 
 /* ---- filters ------------------------------------------------------------------ */
-
-/* The values of filter key: {"k": ["v"]} or the old {"k": {"v": true}} */
-static json_t *filter_values(const json_t *filters, const char *key)
-{
-	json_t *v = json_object_get(filters, key);
-	if (json_is_array(v))
-		return json_incref(v);
-	json_t *arr = json_array();
-	const char *k;
-	json_t *x;
-	if (json_is_object(v))
-		json_object_foreach(v, k, x) json_array_append_new(arr, json_string(k));
-	return arr;
-}
 
 static int check_keys(const json_t *filters, const char *const *known, berth_error_t **err)
 {
@@ -58,7 +45,7 @@ static int check_keys(const json_t *filters, const char *const *known, berth_err
 /* A boolean filter ("dangling", "all"): -1 absent, 0/1, EINVAL otherwise */
 static int bool_filter(const json_t *filters, const char *key, int *ret, berth_error_t **err)
 {
-	cleanup_json json_t *vals = filter_values(filters, key);
+	cleanup_json json_t *vals = filters_values(filters, key);
 	*ret = -1;
 	size_t i;
 	json_t *v;
@@ -77,32 +64,10 @@ static int bool_filter(const json_t *filters, const char *key, int *ret, berth_e
 	return 0;
 }
 
-static bool label_match(const json_t *labels, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	cleanup_free char *key = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-	json_t *v = json_object_get(labels, key);
-	if (!v)
-		return false;
-	return !eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
-}
-
-/* Every label filter matches (label) / none does (label!) */
-static bool labels_ok(const json_t *filters, const json_t *labels)
-{
-	cleanup_json json_t *want = filter_values(filters, "label");
-	cleanup_json json_t *not = filter_values(filters, "label!");
-	size_t i;
-	json_t *v;
-	json_array_foreach(want, i, v) if (!label_match(labels, json_string_value(v))) return false;
-	json_array_foreach(not, i, v) if (label_match(labels, json_string_value(v))) return false;
-	return true;
-}
-
 /* Any of the values matches (name: substring; driver: exact) */
 static bool any_match(const json_t *filters, const char *key, const char *have, bool substring)
 {
-	cleanup_json json_t *vals = filter_values(filters, key);
+	cleanup_json json_t *vals = filters_values(filters, key);
 	if (json_array_size(vals) == 0)
 		return true;
 	size_t i;
@@ -151,7 +116,7 @@ static void list(struct daemon *d, struct http_ctx *h)
 	json_array_foreach(all, i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "Name"));
-		if (filters && (!labels_ok(filters, json_object_get(v, "Labels")) ||
+		if (filters && (!filters_labels_ok(filters, json_object_get(v, "Labels")) ||
 				!any_match(filters, "name", name, true) ||
 				!any_match(filters, "driver", VOLUME_DRIVER_LOCAL, false)))
 			continue;
@@ -263,7 +228,7 @@ static void prune(struct daemon *d, struct http_ctx *h)
 		json_t *labels = json_object_get(v, "Labels");
 		if (anonymous_only && !json_object_get(labels, VOLUME_LABEL_ANONYMOUS))
 			continue;
-		if ((filters && !labels_ok(filters, labels)) || in_use(d, name))
+		if ((filters && !filters_labels_ok(filters, labels)) || in_use(d, name))
 			continue;
 		int64_t size = volume_size(d->volumes, name);
 		cleanup_error berth_error_t *e = NULL;

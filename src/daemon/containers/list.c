@@ -12,6 +12,7 @@
 #include "common/xalloc.h"
 #include "daemon/containers/container-internal.h"
 #include "daemon/containers/inspect.h"
+#include "daemon/filters.h"
 
 /* go-units HumanDuration */
 static char *human_duration(int64_t ns)
@@ -81,30 +82,6 @@ static char *status_string(const struct container *c, int64_t now)
 	}
 }
 
-/* The values of filter key: {"k": ["v"]} or the old {"k": {"v": true}} */
-static json_t *filter_values(const json_t *filters, const char *key)
-{
-	json_t *v = json_object_get(filters, key);
-	if (json_is_array(v))
-		return json_incref(v);
-	json_t *arr = json_array();
-	const char *k;
-	json_t *x;
-	if (json_is_object(v))
-		json_object_foreach(v, k, x) json_array_append_new(arr, json_string(k));
-	return arr;
-}
-
-static bool label_match(const json_t *labels, const char *want)
-{
-	const char *eq = strchr(want, '=');
-	cleanup_free char *key = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-	json_t *v = json_object_get(labels, key);
-	if (!v)
-		return false;
-	return !eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
-}
-
 static int check_filters(const json_t *filters, berth_error_t **err)
 {
 	static const char *const known[] = { "id",       "name",   "label",   "status", "exited",
@@ -132,7 +109,7 @@ static bool labels_all(const json_t *labels, const json_t *vals)
 	json_array_foreach(vals, i, jv)
 	{
 		const char *v = json_string_value(jv);
-		if (v && !label_match(labels, v))
+		if (v && !filters_label_match(labels, v))
 			return false;
 	}
 	return true;
@@ -164,7 +141,7 @@ static bool matches(const struct container *c, const json_t *filters)
 	json_t *unused;
 	json_object_foreach((json_t *)filters, key, unused)
 	{
-		cleanup_json json_t *vals = filter_values(filters, key);
+		cleanup_json json_t *vals = filters_values(filters, key);
 		if (json_array_size(vals) == 0)
 			continue;
 		/* label=a&label=b wants both, as docker (compose finds its
@@ -263,7 +240,7 @@ int container_manager_list(struct container_manager *m, bool all, bool size, con
 	if (filters) {
 		const char *keys[] = { "before", "since" };
 		for (int k = 0; k < 2; k++) {
-			cleanup_json json_t *vals = filter_values(filters, keys[k]);
+			cleanup_json json_t *vals = filters_values(filters, keys[k]);
 			if (json_array_size(vals) == 0)
 				continue;
 			struct container *ref = NULL;
@@ -341,8 +318,8 @@ int container_prune(struct container_manager *m, const json_t *filters, json_t *
 		    berth_error_t **err)
 {
 	int64_t until = INT64_MAX;
-	cleanup_json json_t *labels = filters ? filter_values(filters, "label") : json_array();
-	cleanup_json json_t *untils = filters ? filter_values(filters, "until") : json_array();
+	cleanup_json json_t *labels = filters ? filters_values(filters, "label") : json_array();
+	cleanup_json json_t *untils = filters ? filters_values(filters, "until") : json_array();
 	if (json_array_size(untils) > 0) {
 		int64_t s;
 		const char *v = json_string_value(json_array_get(untils, 0));
@@ -363,9 +340,10 @@ int container_prune(struct container_manager *m, const json_t *filters, json_t *
 			  !c->monitor_active && c->created_ns < until;
 		size_t j;
 		json_t *l;
-		json_array_foreach(labels, j, l) ok =
-			ok && json_is_string(l) &&
-			label_match(json_object_get(c->config, "Labels"), json_string_value(l));
+		json_array_foreach(labels, j, l)
+			ok = ok && json_is_string(l) &&
+			     filters_label_match(json_object_get(c->config, "Labels"),
+						 json_string_value(l));
 		pthread_mutex_unlock(&c->lock);
 		if (ok) {
 			container_ref(c);

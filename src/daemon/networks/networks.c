@@ -23,6 +23,7 @@
 #include "common/parse.h"
 #include "common/xalloc.h"
 #include "daemon/containers/logs.h"
+#include "daemon/filters.h"
 #include "daemon/networks/dns-server.h"
 #include "daemon/networks/networks-internal.h"
 #include "net/netlink.h"
@@ -980,20 +981,6 @@ int network_inspect(struct network_store *ns, const char *ref, json_t **ret, ber
 
 /* ---- filters (as api/volumes.c reads them) ------------------------------------ */
 
-/* The values of filter key: {"k": ["v"]} or the old {"k": {"v": true}} */
-static json_t *filter_values(const json_t *filters, const char *key)
-{
-	json_t *v = json_object_get(filters, key);
-	if (json_is_array(v))
-		return json_incref(v);
-	json_t *arr = json_array();
-	const char *k;
-	json_t *x;
-	if (json_is_object(v))
-		json_object_foreach(v, k, x) json_array_append_new(arr, json_string(k));
-	return arr;
-}
-
 static int check_keys(const json_t *filters, const char *const *known, berth_error_t **err)
 {
 	const char *k;
@@ -1007,29 +994,6 @@ static int check_keys(const json_t *filters, const char *const *known, berth_err
 			return berth_error_fail(err, EINVAL, "invalid filter '%s'", k);
 	}
 	return 0;
-}
-
-static bool label_match(const json_t *labels, const char *want)
-{
-	if (!want)
-		return false;
-	const char *eq = strchr(want, '=');
-	cleanup_free char *key = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-	json_t *v = json_object_get(labels, key);
-	if (!v)
-		return false;
-	return !eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
-}
-
-static bool labels_ok(const json_t *filters, const json_t *labels)
-{
-	cleanup_json json_t *want = filter_values(filters, "label");
-	cleanup_json json_t *not = filter_values(filters, "label!");
-	size_t i;
-	json_t *v;
-	json_array_foreach(want, i, v) if (!label_match(labels, json_string_value(v))) return false;
-	json_array_foreach(not, i, v) if (label_match(labels, json_string_value(v))) return false;
-	return true;
 }
 
 /* docker's filters.Args.Match: equal, or the value as a regular expression
@@ -1055,7 +1019,7 @@ enum match_mode {
 static bool any_match(const json_t *filters, const char *key, const char *have,
 		      enum match_mode mode)
 {
-	cleanup_json json_t *vals = filter_values(filters, key);
+	cleanup_json json_t *vals = filters_values(filters, key);
 	if (json_array_size(vals) == 0)
 		return true;
 	size_t i;
@@ -1077,7 +1041,7 @@ static bool any_match(const json_t *filters, const char *key, const char *have,
 static int choice_filter(const json_t *filters, const char *key, const char *yes, const char *no,
 			 int *ret, berth_error_t **err)
 {
-	cleanup_json json_t *vals = filter_values(filters, key);
+	cleanup_json json_t *vals = filters_values(filters, key);
 	int r = -1;
 	size_t i;
 	json_t *v;
@@ -1115,7 +1079,7 @@ int network_list(struct network_store *ns, const json_t *filters, json_t **ret, 
 	pthread_mutex_lock(&ns->lock);
 	for (size_t i = 0; i < ns->n; i++) {
 		const struct network *n = ns->v[i];
-		if (filters && (!labels_ok(filters, n->labels) ||
+		if (filters && (!filters_labels_ok(filters, n->labels) ||
 				!any_match(filters, "driver", n->driver, MATCH_EXACT) ||
 				!any_match(filters, "id", n->id, MATCH_REGEX) ||
 				!any_match(filters, "name", n->name, MATCH_REGEX) ||
@@ -1177,7 +1141,7 @@ int network_prune(struct network_store *ns, const json_t *filters, json_t **ret,
 	int64_t until = 0;
 	if (filters && check_keys(filters, known, err) < 0)
 		return -1;
-	cleanup_json json_t *untils = filters ? filter_values(filters, "until") : json_array();
+	cleanup_json json_t *untils = filters ? filters_values(filters, "until") : json_array();
 	if (json_array_size(untils) > 1)
 		return berth_error_fail(err, EINVAL, "more than one until filter specified");
 	if (json_array_size(untils) == 1 &&
@@ -1189,7 +1153,7 @@ int network_prune(struct network_store *ns, const json_t *filters, json_t **ret,
 	for (size_t i = ns->n; i-- > 0;) {
 		struct network *n = ns->v[i];
 		if (n->predefined || n->endpoints || (until && n->created_ns >= until) ||
-		    (filters && !labels_ok(filters, n->labels)))
+		    (filters && !filters_labels_ok(filters, n->labels)))
 			continue;
 		json_array_append_new(deleted, json_string(n->name));
 		network_drop(ns, n);
