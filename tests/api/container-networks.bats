@@ -17,6 +17,7 @@ setup()
 }
 teardown()
 {
+	ip link delete berthmv0 2>/dev/null || true
 	if [ -n "${DOCKER_HOST:-}" ]; then
 		local ids
 		ids=$("$DOCKER" ps -aq 2>/dev/null) || true
@@ -287,6 +288,29 @@ ip_of()
 	run "$DOCKER" run --rm --network nope busybox true
 	[ "$status" -ne 0 ]
 	[[ $output == *"network nope not found"* ]]
+}
+
+@test "macvlan: containers on a parent link get their addresses and reach each other" {
+	# the parent: a veth (this kernel has no dummy driver); up, so that
+	# macvlan ports in bridge mode switch frames between them
+	ip link add berthmv0 type veth peer name berthmv1
+	ip link set berthmv0 up
+	ip link set berthmv1 up
+	"$DOCKER" network create -d macvlan -o parent=berthmv0 --subnet 10.237.0.0/24 \
+		--gateway 10.237.0.1 mv >/dev/null
+	run_idle ma --network mv --ip 10.237.0.10
+	run_idle mb --network mv
+	run "$DOCKER" exec ma ip -o -4 addr show eth0
+	[[ $output == *"inet 10.237.0.10/24"* ]]
+	[ "$(ip_of mb mv)" = 10.237.0.2 ]
+	run "$DOCKER" exec mb ping -c1 -W2 10.237.0.10
+	[ "$status" -eq 0 ]
+	# by name too: a user-defined network has the embedded DNS
+	run "$DOCKER" exec mb ping -c1 -W2 ma
+	[ "$status" -eq 0 ]
+	"$DOCKER" rm -f ma mb >/dev/null
+	"$DOCKER" network rm mv >/dev/null
+	ip link delete berthmv0
 }
 
 @test "a berthd restart keeps a running container's network" {

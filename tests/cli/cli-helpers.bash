@@ -41,7 +41,12 @@ cli_normalise()
 		-e 's/Up (Less than a second|1 second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years))/Up <T>/g' \
 		-e 's/Exited \(([0-9]+)\) (Less than a second|1 second|About a minute|About an hour|[0-9]+ (seconds|minutes|hours|days|weeks|months|years)) ago/Exited (\1) <AGO>/g' \
 		-e "s/'berth /'docker /g; s/\"berth /\"docker /g; s/^berth:/docker:/; s/Usage:  berth /Usage:  docker /g" \
-		-e 's/(^|[^[:alnum:]_./-])berth( |$)/\1docker\2/g'
+		-e 's/(^|[^[:alnum:]_./-])berth( |$)/\1docker\2/g' |
+		# a table with times: the widths of its columns follow the clock
+		# ("Less than a second ago" vs "1 second ago" a moment later), so
+		# the gaps between columns are not compared there
+		awk '{ a[NR] = $0 } /<AGO>|Up <T>/ { t = 1 }
+			END { for (i = 1; i <= NR; i++) { if (t) gsub(/  +/, "   ", a[i]); print a[i] } }'
 }
 
 # both ARGS...: run `berth ARGS` and `docker ARGS` (stdout and stderr
