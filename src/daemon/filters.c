@@ -23,6 +23,21 @@ json_t *filters_values(const json_t *filters, const char *key)
 	return arr;
 }
 
+int filters_check_keys(const json_t *filters, const char *const *known, berth_error_t **err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)filters, k, v)
+	{
+		bool ok = false;
+		for (size_t i = 0; known[i]; i++)
+			ok |= strcmp(known[i], k) == 0;
+		if (!ok)
+			return berth_error_fail(err, EINVAL, "invalid filter '%s'", k);
+	}
+	return 0;
+}
+
 bool filters_label_match(const json_t *labels, const char *want)
 {
 	if (!want)

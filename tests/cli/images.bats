@@ -64,8 +64,9 @@ run_both()
 
 @test "images: the table, -q, --digests, --no-trunc, -a and a repository argument as docker" {
 	both images
-	[ "${berth_output%%$'\n'*}" = "REPOSITORY   TAG       IMAGE ID       CREATED        SIZE" ]
-	[[ $berth_output == *$'\n'"busybox      latest    <ID>   <AGO>   "* ]]
+	# (a table with times is compared without its column gaps: cli_normalise)
+	[ "${berth_output%%$'\n'*}" = "REPOSITORY   TAG   IMAGE ID   CREATED   SIZE" ]
+	[[ $berth_output == *$'\n'"busybox   latest   <ID>   <AGO>   "* ]]
 	both images -q
 	[ "$berth_output" = "<ID>" ]
 	both images --digests

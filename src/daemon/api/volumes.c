@@ -27,21 +27,6 @@
 
 /* ---- filters ------------------------------------------------------------------ */
 
-static int check_keys(const json_t *filters, const char *const *known, berth_error_t **err)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)filters, k, v)
-	{
-		bool ok = false;
-		for (size_t i = 0; known[i]; i++)
-			ok |= strcmp(known[i], k) == 0;
-		if (!ok)
-			return berth_error_fail(err, EINVAL, "invalid filter '%s'", k);
-	}
-	return 0;
-}
-
 /* A boolean filter ("dangling", "all"): -1 absent, 0/1, EINVAL otherwise */
 static int bool_filter(const json_t *filters, const char *key, int *ret, berth_error_t **err)
 {
@@ -106,7 +91,7 @@ static void list(struct daemon *d, struct http_ctx *h)
 	cleanup_json json_t *all = NULL;
 	int dangling = -1;
 	if (http_query_filters(h, &filters, &err) < 0 ||
-	    (filters && check_keys(filters, known, &err) < 0) ||
+	    (filters && filters_check_keys(filters, known, &err) < 0) ||
 	    (filters && bool_filter(filters, "dangling", &dangling, &err) < 0) ||
 	    volume_list(d->volumes, &all, &err) < 0)
 		return (void)http_reply_error(h, err);
@@ -213,7 +198,7 @@ static void prune(struct daemon *d, struct http_ctx *h)
 	cleanup_json json_t *all = NULL;
 	int all_flag = -1;
 	if (http_query_filters(h, &filters, &err) < 0 ||
-	    (filters && check_keys(filters, known, &err) < 0) ||
+	    (filters && filters_check_keys(filters, known, &err) < 0) ||
 	    (filters && bool_filter(filters, "all", &all_flag, &err) < 0) ||
 	    volume_list(d->volumes, &all, &err) < 0)
 		return (void)http_reply_error(h, err);

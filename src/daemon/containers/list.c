@@ -88,17 +88,7 @@ static int check_filters(const json_t *filters, berth_error_t **err)
 					     "ancestor", "before", "since",   "health", "until",
 					     "network",  "volume", "publish", "expose", "isolation",
 					     "is-task",  NULL };
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)filters, k, v)
-	{
-		bool ok = false;
-		for (size_t i = 0; known[i]; i++)
-			ok |= strcmp(known[i], k) == 0;
-		if (!ok)
-			return berth_error_fail(err, EINVAL, "invalid filter '%s'", k);
-	}
-	return 0;
+	return filters_check_keys(filters, known, err);
 }
 
 /* Each filter key must match one of its values (c->lock held) */

@@ -981,21 +981,6 @@ int network_inspect(struct network_store *ns, const char *ref, json_t **ret, ber
 
 /* ---- filters (as api/volumes.c reads them) ------------------------------------ */
 
-static int check_keys(const json_t *filters, const char *const *known, berth_error_t **err)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)filters, k, v)
-	{
-		bool ok = false;
-		for (size_t i = 0; known[i]; i++)
-			ok |= strcmp(known[i], k) == 0;
-		if (!ok)
-			return berth_error_fail(err, EINVAL, "invalid filter '%s'", k);
-	}
-	return 0;
-}
-
 /* docker's filters.Args.Match: equal, or the value as a regular expression
  * found in have */
 static bool value_match(const char *want, const char *have)
@@ -1071,7 +1056,7 @@ int network_list(struct network_store *ns, const json_t *filters, json_t **ret, 
 	static const char *const known[] = { "dangling", "driver", "id",   "label", "label!",
 					     "name",     "scope",  "type", NULL };
 	int type = -1, dangling = -1;
-	if (filters && (check_keys(filters, known, err) < 0 ||
+	if (filters && (filters_check_keys(filters, known, err) < 0 ||
 			choice_filter(filters, "type", "custom", "builtin", &type, err) < 0 ||
 			choice_filter(filters, "dangling", "true", "false", &dangling, err) < 0))
 		return -1;
@@ -1139,7 +1124,7 @@ int network_prune(struct network_store *ns, const json_t *filters, json_t **ret,
 {
 	static const char *const known[] = { "until", "label", "label!", NULL };
 	int64_t until = 0;
-	if (filters && check_keys(filters, known, err) < 0)
+	if (filters && filters_check_keys(filters, known, err) < 0)
 		return -1;
 	cleanup_json json_t *untils = filters ? filters_values(filters, "until") : json_array();
 	if (json_array_size(untils) > 1)
