@@ -42,6 +42,14 @@ const char *human_size(double bytes, char buf[static HUMAN_BUF])
 	return buf;
 }
 
+const char *human_size4(double bytes, char buf[static HUMAN_BUF])
+{
+	const char *unit;
+	double v = size_and_unit(bytes, 1000.0, decimal_units, 9, &unit);
+	snprintf(buf, HUMAN_BUF, "%.4g%s", v, unit);
+	return buf;
+}
+
 const char *human_bytes(double bytes, char buf[static HUMAN_BUF])
 {
 	const char *unit;

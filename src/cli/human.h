@@ -14,6 +14,9 @@
 
 /* units.HumanSizeWithPrecision(size, 3): "12.3MB"; returns buf */
 const char *human_size(double bytes, char buf[static HUMAN_BUF]);
+/* units.HumanSize (4 significant digits, prune's "Total reclaimed
+ * space"): "1.235kB"; returns buf */
+const char *human_size4(double bytes, char buf[static HUMAN_BUF]);
 /* units.BytesSize: "1.5MiB"; returns buf */
 const char *human_bytes(double bytes, char buf[static HUMAN_BUF]);
 /* units.HumanDuration of seconds: "About a minute"; returns buf */

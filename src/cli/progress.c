@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/client.h"
+#include "cli/human.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -92,17 +93,11 @@ const json_t *progress_last_aux(const struct progress *p)
 	return p->aux;
 }
 
-/* go-units HumanSize: decimal units, 4 significant digits ("%.4g") */
+/* go-units HumanSize (human.h) */
 static void progress_size(int64_t bytes, struct strbuf *out)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	double size = (double)bytes;
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		size /= 1000.0;
-		i++;
-	}
-	strbuf_addf(out, "%.4g%s", size, units[i]);
+	char buf[HUMAN_BUF];
+	strbuf_addstr(out, human_size4((double)bytes, buf));
 }
 
 /* Go's time.Duration.String() for whole seconds: "0s", "45s", "1m5s", "2h0m3s" */

@@ -30,6 +30,18 @@ static void test_size(void **state)
 		assert_string_equal(human_size(cases[i].in, buf), cases[i].want);
 }
 
+/* units.HumanSize, what prune, system df and progress print */
+static void test_size4(void **state)
+{
+	(void)state;
+	char buf[HUMAN_BUF];
+	assert_string_equal(human_size4(0, buf), "0B");
+	assert_string_equal(human_size4(1234, buf), "1.234kB");
+	assert_string_equal(human_size4(1982464, buf), "1.982MB");
+	assert_string_equal(human_size4(2938880, buf), "2.939MB");
+	assert_string_equal(human_size4(1e9, buf), "1GB");
+}
+
 static void test_bytes(void **state)
 {
 	(void)state;
@@ -184,9 +196,9 @@ static void test_time_arg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size),     cmocka_unit_test(test_bytes),
-		cmocka_unit_test(test_duration), cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_time_arg),
+		cmocka_unit_test(test_size),       cmocka_unit_test(test_size4),
+		cmocka_unit_test(test_bytes),      cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_parse_time), cmocka_unit_test(test_time_arg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,7 @@ survive()
 	[ "$output" -eq 9 ]
 	"$DOCKER" stop -t 1 sl
 	[ "$("$DOCKER" inspect -f '{{.State.Status}}' sl)" = exited ]
-	! kill -0 "$pid" 2>/dev/null
+	if kill -0 "$pid" 2>/dev/null; then false; fi
 	run "$DOCKER" ps --format '{{.Names}}'
 	[ "$output" = lg ]
 }

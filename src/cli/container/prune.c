@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/human.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 
@@ -24,18 +25,6 @@ static const struct cli_flag prune_flags[] = {
 	  .usage = "Do not prompt for confirmation" },
 	CLI_FLAGS_END
 };
-
-/* units.HumanSize: decimal units, 4 significant digits ("1.235kB") */
-static void prune_human_size(double size, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		size /= 1000.0;
-		i++;
-	}
-	snprintf(buf, len, "%.4g%s", size, units[i]);
-}
 
 static int prune_run(struct cli *cli, const struct cli_args *args)
 {
@@ -70,8 +59,8 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 		printf("\n");
 		reclaimed = (double)json_integer_value(json_object_get(report, "SpaceReclaimed"));
 	}
-	char size[64];
-	prune_human_size(reclaimed, size, sizeof(size));
+	char size[HUMAN_BUF];
+	human_size4(reclaimed, size);
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }

@@ -76,19 +76,6 @@ static bool split_digest(const char *ref, char **repo, const char **digest)
 	return true;
 }
 
-/* units.HumanSize: like human_size with 4 significant digits ("1.982MB") */
-static const char *human_size4(double bytes, char buf[static HUMAN_BUF])
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	size_t i = 0;
-	while (bytes >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes /= 1000.0;
-		i++;
-	}
-	snprintf(buf, HUMAN_BUF, "%.4g%s", bytes, units[i]);
-	return buf;
-}
-
 struct images_ctx {
 	bool trunc, digests, need_digest;
 	struct format *f;

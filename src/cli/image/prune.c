@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/human.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -18,18 +19,6 @@ static const struct cli_flag prune_flags[] = {
 	{ "force", 'f', CLI_BOOL, NULL, NULL, "Do not prompt for confirmation", 0, NULL },
 	CLI_FLAGS_END,
 };
-
-/* units.HumanSize: 4 significant digits */
-static void prune_size(double bytes, char *buf, size_t n)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	size_t i = 0;
-	while (bytes >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes /= 1000.0;
-		i++;
-	}
-	snprintf(buf, n, "%.4g%s", bytes, units[i]);
-}
 
 static int prune_run(struct cli *cli, const struct cli_args *args)
 {
@@ -84,8 +73,8 @@ static int prune_run(struct cli *cli, const struct cli_args *args)
 		printf("\n");
 		reclaimed = (double)json_integer_value(json_object_get(report, "SpaceReclaimed"));
 	}
-	char buf[64];
-	prune_size(reclaimed, buf, sizeof(buf));
+	char buf[HUMAN_BUF];
+	human_size4(reclaimed, buf);
 	printf("Total reclaimed space: %s\n", buf);
 	return 0;
 }

@@ -47,20 +47,6 @@ static const struct cli_flag df_flags[] = {
 	"table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}" \
 	"\t{{.Shared}}"
 
-/* go-units HumanSize: decimal units, 4 significant digits ("1.982MB");
- * human.h's human_size is the 3-digit HumanSizeWithPrecision(size, 3) */
-static const char *human_size4(double size, char buf[static HUMAN_BUF])
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		size /= 1000.0;
-		i++;
-	}
-	snprintf(buf, HUMAN_BUF, "%.4g%s", size, units[i]);
-	return buf;
-}
-
 static int64_t num(const json_t *obj, const char *key)
 {
 	return (int64_t)json_integer_value(json_object_get(obj, key));

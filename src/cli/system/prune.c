@@ -32,19 +32,6 @@ static const struct cli_flag prune_flags[] = {
 	CLI_FLAGS_END,
 };
 
-/* go-units HumanSize: decimal units, 4 significant digits */
-static const char *human_size4(double size, char buf[static HUMAN_BUF])
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
-		size /= 1000.0;
-		i++;
-	}
-	snprintf(buf, HUMAN_BUF, "%.4g%s", size, units[i]);
-	return buf;
-}
-
 /* sortorder.NaturalLess: digit runs compare as numbers */
 static int natural_cmp(const void *pa, const void *pb)
 {
